@@ -1,0 +1,1 @@
+"""Spanscope's Streamlit UI (it talks to the server over HTTP only)."""
