@@ -27,7 +27,8 @@ def missing_dependency(feature: str, reason: str) -> None:
 
 
 @pytest.fixture(autouse=True)
-def no_internal_errors() -> Iterator[None]:
+def no_internal_errors(request: pytest.FixtureRequest) -> Iterator[None]:
     before = errors.internal_error_count()
     yield
-    assert errors.internal_error_count() == before, "the SDK reported an internal error (see the log)"
+    if request.node.get_closest_marker("internal_errors") is None:
+        assert errors.internal_error_count() == before, "the SDK reported an internal error (see the log)"

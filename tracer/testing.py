@@ -24,6 +24,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.id_generator import IdGenerator
 
 from tracer._internal.configure import install
+from tracer._internal.errors import set_raise_setting
 from tracer._internal.export.pipeline import ExportPipeline
 from tracer._internal.export.transport import SendResult
 from tracer._internal.settings import resolve_settings
@@ -194,4 +195,5 @@ def capture(
     finally:
         STATE.otel_tracer = None
         pipeline.shutdown(5.0)
+        set_raise_setting(None)
         STATE.attached[:] = [p for p in STATE.attached if p is not provider]

@@ -18,11 +18,12 @@ Redactor = Literal["email", "phone", "card", "secret"]
 ALL_REDACTORS: tuple[Redactor, ...] = ("email", "phone", "card", "secret")
 
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
-# International (+CC ...) or grouped national numbers; bare digit runs (ids, timestamps)
-# are deliberately not matched.
+# International numbers (+CC and groups) and North American ones with (area) or -/.
+# separators. Bare digit runs and space-grouped digits (ids, timestamps, card numbers
+# that fail the Luhn check) are deliberately not matched.
 _PHONE = re.compile(
-    r"(?<![\w+])(?:\+\d{1,3}[ .-]?)?(?:\(\d{2,4}\)[ .-]?|\d{2,4}[ .-])\d{2,4}[ .-]\d{3,4}(?![\w])"
-    r"|(?<![\w+])\+\d{8,15}(?!\w)"
+    r"(?<![\w+])\+\d{1,3}(?:[ .-]?\(?\d{1,4}\)?){2,5}(?!\w)"
+    r"|(?:\(\d{3}\)\s?|(?<![\w.-])\d{3}[-.])\d{3}[-.]\d{4}(?![\w.-])"
 )
 _CARD = re.compile(r"(?<!\d)(?:\d[ -]?){12,18}\d(?!\d)")
 _SECRET = re.compile(
