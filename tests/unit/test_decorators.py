@@ -202,6 +202,9 @@ def test_generator_span_stays_open_until_exhausted(spans: CapturedSpans) -> None
     assert chunks == ["Hello", ", ", "world"]
     span = spans.named("stream")
     assert span.attributes["output.value"] == "Hello, world"
+    assert orjson.loads(span.attributes["gen_ai.output.messages"]) == [
+        {"role": "assistant", "parts": [{"type": "text", "content": "Hello, world"}]}
+    ]
     assert span.attributes["spanscope.stream.completed"] is True
     assert span.attributes["gen_ai.response.time_to_first_chunk"] >= 0
     assert [child.name for child in spans.children(span)] == ["inner", "inner", "inner"]
@@ -513,7 +516,7 @@ def test_explicit_helpers_win_over_automatic_capture(spans: CapturedSpans) -> No
     assert attributes["gen_ai.provider.name"] == "anthropic"
     assert attributes["gen_ai.usage.cache_read.input_tokens"] == 4
     assert orjson.loads(attributes["gen_ai.output.messages"]) == [
-        {"role": "user", "parts": [{"type": "text", "content": "Shipped."}]}
+        {"role": "assistant", "parts": [{"type": "text", "content": "Shipped."}]}
     ]
     assert orjson.loads(attributes["metadata"]) == {"prompt_version": "v2", "temperature": 0}
     assert attributes["tag.tags"] == ["beta", "eu"]

@@ -116,11 +116,11 @@ def _maybe_json(value: Any) -> Any:
     return to_plain(value)
 
 
-def normalize_message(message: Any) -> Message:
+def normalize_message(message: Any, default_role: str = "user") -> Message:
     """One chat message (dict or object, OpenAI, Anthropic or LangChain style)."""
     if isinstance(message, str):
-        return {"role": "user", "parts": [_text_part(message)]}
-    role = get(message, "role") or get(message, "type") or "user"
+        return {"role": default_role, "parts": [_text_part(message)]}
+    role = get(message, "role") or get(message, "type") or default_role
     role = _ROLE_ALIASES.get(role, role)
     if role == "tool":
         response = get(message, "content")
@@ -143,12 +143,13 @@ def normalize_message(message: Any) -> Message:
     return normalized
 
 
-def normalize_messages(messages: Any) -> list[Message]:
+def normalize_messages(messages: Any, default_role: str = "user") -> list[Message]:
+    """Messages given as a list, one message, or a bare string (``default_role``'s text)."""
     if messages is None:
         return []
     if isinstance(messages, str) or not _is_list(messages):
-        return [normalize_message(messages)]
-    return [normalize_message(message) for message in messages]
+        return [normalize_message(messages, default_role)]
+    return [normalize_message(message, default_role) for message in messages]
 
 
 # LLM responses ----------------------------------------------------------------------------

@@ -260,6 +260,9 @@ def record_output(span: Span, info: FunctionInfo, result: Any) -> None:
     if kind == "tool" and text is not None:
         span._otel.set_attribute(attr.TOOL_RESULT, text)
     elif kind == "llm":
+        if isinstance(result, str) and "output_messages" not in explicit:
+            # A function (or stream) that returns the answer's text: that is the reply.
+            span.set_messages(output=result)
         _record_structure(span, kind, result)
 
 

@@ -115,7 +115,8 @@ class Span:
             self._otel.set_attribute(attr.INPUT_MESSAGES, truncate(to_json(normalize_messages(input)), limit))
         if output is not None:
             self._explicit.add("output_messages")
-            self._otel.set_attribute(attr.OUTPUT_MESSAGES, truncate(to_json(normalize_messages(output)), limit))
+            output_messages = normalize_messages(output, default_role="assistant")
+            self._otel.set_attribute(attr.OUTPUT_MESSAGES, truncate(to_json(output_messages), limit))
         if system is not None:
             parts = [{"type": "text", "content": system}] if isinstance(system, str) else system
             self._otel.set_attribute(attr.SYSTEM_INSTRUCTIONS, truncate(to_json(parts), limit))
