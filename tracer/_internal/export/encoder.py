@@ -10,6 +10,7 @@ enums are integers, as the specification asks.
 from __future__ import annotations
 
 import base64
+import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -32,7 +33,10 @@ def _value(value: Any, mask: Mask | None) -> dict[str, Any]:
     if isinstance(value, int):
         return {"intValue": str(value)}
     if isinstance(value, float):
-        return {"doubleValue": value}
+        if math.isfinite(value):
+            return {"doubleValue": value}
+        # orjson writes non-finite floats as null (read back as 0.0); proto3 JSON spells them.
+        return {"doubleValue": "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")}
     if isinstance(value, (bytes, bytearray)):
         return {"bytesValue": base64.b64encode(value).decode()}
     if isinstance(value, Mapping):

@@ -29,6 +29,7 @@ logger = logging.getLogger("spanscope")
 MAX_BATCH_BYTES = 4 * 1024 * 1024
 _BACKOFF_START = 0.5
 _BACKOFF_MAX = 30.0
+_MIN_RETRY_DELAY = 0.05
 
 
 @dataclass(frozen=True)
@@ -239,11 +240,16 @@ class ExportPipeline:
             give_up_at = started + self._max_retry_time
             if self._give_up_at is not None:
                 give_up_at = min(give_up_at, self._give_up_at)
-            delay = result.retry_after
-            if delay is None:
+            remaining = give_up_at - time.monotonic()
+            if result.retry_after is None:
+                # Our own backoff may be cut short to fit the time left...
                 delay = min(_BACKOFF_MAX, _BACKOFF_START * 2**attempt) * random.uniform(0.5, 1.0)
-            delay = min(delay, give_up_at - time.monotonic())
-            if not result.retryable or delay <= 0:
+                delay = min(delay, remaining)
+            else:
+                # ...the collector's Retry-After may not: retrying sooner is what it asked us
+                # not to do. "0" means now, with a floor so a broken server cannot spin us.
+                delay = max(result.retry_after, _MIN_RETRY_DELAY)
+            if not result.retryable or remaining <= 0 or delay > remaining:
                 logger.warning("spanscope: export of %d spans failed for good: %s", len(batch), result.detail)
                 self._settle(batch, lost=True)
                 return
@@ -257,7 +263,7 @@ class ExportPipeline:
             if lost:
                 for seq, _ in batch:
                     self._losses.add(seq, seq)
-                failed = rejected or len(batch)
+                failed = min(rejected, len(batch)) or len(batch)
                 self._failed += failed
                 self._exported += len(batch) - failed
             else:

@@ -36,9 +36,12 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
         return None
     value = value.strip()
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
         pass
+    else:
+        # RFC 9110: a non-negative number of seconds; "-1" or "nan" is no instruction at all.
+        return seconds if 0.0 <= seconds < float("inf") else None
     try:
         moment = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
