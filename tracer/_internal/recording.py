@@ -20,7 +20,7 @@ from opentelemetry import trace as otel_trace
 from tracer._internal import conventions as attr
 from tracer._internal.errors import report_internal_error
 from tracer._internal.extract import chunk_text, get, parse_embedding_response, parse_llm_response
-from tracer._internal.serialize import truncate
+from tracer._internal.serialize import to_text, truncate
 from tracer._internal.span import Span, current_handle
 from tracer._internal.state import STATE
 
@@ -180,7 +180,13 @@ def begin(info: FunctionInfo, args: tuple[Any, ...], kwargs: dict[str, Any], *, 
     if otel_tracer is None:
         return None
     try:
-        otel_span = otel_tracer.start_span(info.name, attributes=info.start_attributes)
+        attributes = info.start_attributes
+        bound = None
+        if info.capture_input and STATE.settings.capture_content:
+            bound = bind_arguments(info, args, kwargs)
+            # Passed at start: one attribute update for the span instead of two.
+            attributes = {**attributes, **input_attributes(info.kind, bound)}
+        otel_span = otel_tracer.start_span(info.name, attributes=attributes)
         span = Span(otel_span, info.kind)
         call = Call(span, info, otel_trace.set_span_in_context(otel_span))
         if attach:
@@ -188,53 +194,42 @@ def begin(info: FunctionInfo, args: tuple[Any, ...], kwargs: dict[str, Any], *, 
     except Exception:
         report_internal_error("starting a span")
         return None
-    if span.recording:
-        try:
-            record_input(span, info, args, kwargs)
-        except Exception:
-            report_internal_error("recording the input")
+    if bound is not None and info.kind == "llm" and span.recording:
+        messages = bound.get("messages")
+        if messages is None:
+            messages = bound.get("prompt")
+        if messages is not None or bound.get("system") is not None:
+            span.set_messages(input=messages, system=bound.get("system"))
     return call
 
 
-def record_input(span: Span, info: FunctionInfo, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
-    settings = STATE.settings
-    if not (info.capture_input and settings.capture_content):
-        return
-    bound = bind_arguments(info, args, kwargs)
-    text = span._record_value(attr.INPUT_VALUE, attr.INPUT_MIME_TYPE, bound)
-    kind = info.kind
-    if kind == "tool" and text is not None:
-        span._otel.set_attribute(attr.TOOL_ARGUMENTS, text)
+def input_attributes(kind: str, bound: dict[str, Any]) -> dict[str, Any]:
+    """The attributes a call's arguments give, by span kind."""
+    limit = STATE.settings.max_value_size
+    text, mime = to_text(bound, limit)
+    attributes: dict[str, Any] = {attr.INPUT_VALUE: text, attr.INPUT_MIME_TYPE: mime}
+    if kind == "tool":
+        attributes[attr.TOOL_ARGUMENTS] = text
     elif kind == "llm":
-        _record_llm_request(span, bound)
+        model = bound.get("model")
+        if isinstance(model, str):
+            attributes[attr.REQUEST_MODEL] = model
+            attributes[attr.OPENINFERENCE_MODEL] = model
+        for argument, key in attr.REQUEST_PARAMETERS.items():
+            value = bound.get(argument)
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                attributes[key] = value
+            elif argument == "stop" and isinstance(value, (str, list, tuple)) and value:
+                attributes[key] = (value,) if isinstance(value, str) else tuple(str(v) for v in value)
     elif kind in ("retriever", "reranker"):
         query = bound.get("query")
         if isinstance(query, str):
-            span._otel.set_attribute(attr.RETRIEVAL_QUERY, truncate(query, settings.max_value_size))
+            attributes[attr.RETRIEVAL_QUERY] = truncate(query, limit)
     elif kind == "embedding":
         model = bound.get("model")
         if isinstance(model, str):
-            span._otel.set_attribute(attr.REQUEST_MODEL, model)
-
-
-def _record_llm_request(span: Span, bound: dict[str, Any]) -> None:
-    attributes: dict[str, Any] = {}
-    model = bound.get("model")
-    if isinstance(model, str):
-        attributes[attr.REQUEST_MODEL] = model
-        attributes[attr.OPENINFERENCE_MODEL] = model
-    for argument, key in attr.REQUEST_PARAMETERS.items():
-        value = bound.get(argument)
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            attributes[key] = value
-        elif argument == "stop" and isinstance(value, (str, list, tuple)) and value:
-            attributes[key] = (value,) if isinstance(value, str) else tuple(str(v) for v in value)
-    span._otel.set_attributes(attributes)
-    messages = bound.get("messages")
-    if messages is None:
-        messages = bound.get("prompt")
-    if messages is not None or bound.get("system") is not None:
-        span.set_messages(input=messages, system=bound.get("system"))
+            attributes[attr.REQUEST_MODEL] = model
+    return attributes
 
 
 def record_output(span: Span, info: FunctionInfo, result: Any) -> None:
