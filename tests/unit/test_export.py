@@ -25,8 +25,8 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 
 import tracer
 from server.sink import SPANS_PATH, OtlpSink, _Handler
-from tracer._internal.export.encoder import EncodedSpan, SpanEncoder, build_request
-from tracer._internal.export.pipeline import ExportPipeline
+from tracer._internal.export.encoder import EncodedSpan, SpanEncoder
+from tracer._internal.export.pipeline import Batch, ExportPipeline
 from tracer._internal.export.transport import HttpTransport, parse_retry_after
 
 HEX32 = re.compile(r"^[0-9a-f]{32}$")
@@ -517,7 +517,10 @@ def test_encoded_request_is_valid_otlp_json() -> None:
             raise ValueError("boom")
     spans = _COLLECTOR.ended[first:]
     encoder = SpanEncoder()
-    body = build_request([encoder.encode(span) for span in spans])
+    batch = Batch(1)
+    for seq, span in enumerate(spans, start=1):
+        batch.add(seq, encoder.encode(span))
+    body = batch.request_body()
     request = orjson.loads(body)
 
     (resource_spans,) = request["resourceSpans"]

@@ -26,6 +26,7 @@ from tracer._internal.state import STATE
 F = TypeVar("F", bound=Callable[..., Any])
 
 _PRIMITIVES = (str, bool, int, float)
+_PRIMITIVE_TYPES = frozenset(_PRIMITIVES)
 
 
 def _safe(method: F) -> F:
@@ -44,7 +45,7 @@ def _safe(method: F) -> F:
 
 def _attribute_value(value: Any) -> Any:
     """OTel attribute values are primitives or homogeneous lists of them; JSON for the rest."""
-    if isinstance(value, _PRIMITIVES):
+    if type(value) in _PRIMITIVE_TYPES or isinstance(value, _PRIMITIVES):  # exact types first: cheaper
         return value
     if isinstance(value, (list, tuple)) and value and all(isinstance(item, str) for item in value):
         return tuple(value)

@@ -18,8 +18,13 @@ import orjson
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.util.instrumentation import InstrumentationScope
+from opentelemetry.trace import SpanKind, StatusCode
 
 Mask = Callable[[str], str]
+# OTLP enum numbers, looked up rather than read through Enum.value (a slow descriptor).
+# SpanKind: OTLP starts at UNSPECIFIED = 0, so INTERNAL is 1. StatusCode numbers match.
+_SPAN_KINDS = {kind: kind.value + 1 for kind in SpanKind}
+_STATUS_CODES = {code: code.value for code in StatusCode}
 # One span's JSON and the (resource, scope) it must be grouped under in the request.
 EncodedSpan = tuple[bytes, bytes]
 
@@ -141,41 +146,45 @@ class SpanEncoder:
     def encode(self, span: ReadableSpan) -> EncodedSpan:
         mask = self.mask
         context = span.context
+        parent = span.parent
         encoded: dict[str, Any] = {
             "traceId": format(context.trace_id, "032x"),
             "spanId": format(context.span_id, "016x"),
             "name": span.name,
-            "kind": span.kind.value + 1,  # OTLP enums start at UNSPECIFIED = 0
+            "kind": _SPAN_KINDS[span.kind],
             "startTimeUnixNano": str(span.start_time),
             "endTimeUnixNano": str(span.end_time),
             "attributes": _attributes(_span_attributes(span), mask),
-            "flags": 0x100 | (0x200 if span.parent is not None and span.parent.is_remote else 0),
+            "flags": 0x300 if parent is not None and parent.is_remote else 0x100,
         }
-        if span.parent is not None:
-            encoded["parentSpanId"] = format(span.parent.span_id, "016x")
+        if parent is not None:
+            encoded["parentSpanId"] = format(parent.span_id, "016x")
         if context.trace_state:
             encoded["traceState"] = context.trace_state.to_header()
-        if span.events:
+        events = span.events
+        if events:
             encoded["events"] = [
                 {
                     "timeUnixNano": str(event.timestamp),
                     "name": event.name,
                     "attributes": _attributes(event.attributes, mask),
                 }
-                for event in span.events
+                for event in events
             ]
-        if span.links:
+        links = span.links
+        if links:
             encoded["links"] = [
                 {
                     "traceId": format(link.context.trace_id, "032x"),
                     "spanId": format(link.context.span_id, "016x"),
                     "attributes": _attributes(link.attributes, mask),
                 }
-                for link in span.links
+                for link in links
             ]
         status = span.status
-        if status.status_code.value:
-            encoded["status"] = {"code": status.status_code.value}
+        code = _STATUS_CODES[status.status_code]
+        if code:
+            encoded["status"] = {"code": code}
             if status.description:
                 encoded["status"]["message"] = mask(status.description) if mask else status.description
         dropped = span.dropped_attributes
@@ -184,26 +193,13 @@ class SpanEncoder:
         return orjson.dumps(encoded), self._group(span)
 
 
-def build_request(spans: Sequence[EncodedSpan]) -> bytes:
-    """One ExportTraceServiceRequest body, spans grouped by resource and scope.
-
-    Built as one list of pieces joined once: a request can be megabytes, and every
-    intermediate concatenation would copy it again."""
-    groups: dict[bytes, list[bytes]] = {}
-    for span_json, group in spans:
-        members = groups.get(group)
-        if members is None:
-            groups[group] = members = []
-        else:
-            members.append(b",")
-        members.append(span_json)
-    pieces = [b'{"resourceSpans":[']
-    for index, (group, members) in enumerate(groups.items()):
+def build_request(groups: Mapping[bytes, bytes | bytearray]) -> bytes:
+    """One ExportTraceServiceRequest body from spans already grouped by resource and
+    scope: each group's header and its comma-separated span JSON."""
+    pieces: list[bytes | bytearray] = [b'{"resourceSpans":[']
+    for index, (group, spans) in enumerate(groups.items()):
         if index:
             pieces.append(b",")
-        pieces.append(group)
-        pieces.append(b',"spans":[')
-        pieces.extend(members)
-        pieces.append(b"]}]}")
+        pieces += (group, b',"spans":[', spans, b"]}]}")
     pieces.append(b"]}")
     return b"".join(pieces)

@@ -71,6 +71,38 @@ class LossLedger:
         return index < len(self._starts) and self._starts[index] <= through
 
 
+class Batch:
+    """Spans on their way out, appended straight into one buffer per (resource, scope).
+
+    Copying each span's JSON into a growing buffer frees it at once, so the allocator
+    reuses the same warm memory for the next span, instead of the queue holding
+    thousands of separate objects until the batch is sent (measurably slower)."""
+
+    __slots__ = ("count", "first_seq", "groups", "last_seq", "size")
+
+    def __init__(self, first_seq: int) -> None:
+        self.groups: dict[bytes, bytearray] = {}
+        self.count = 0
+        self.size = 0
+        self.first_seq = first_seq
+        self.last_seq = first_seq
+
+    def add(self, seq: int, encoded: EncodedSpan) -> None:
+        span_json, group = encoded
+        buffer = self.groups.get(group)
+        if buffer is None:
+            self.groups[group] = bytearray(span_json)
+        else:
+            buffer += b","
+            buffer += span_json
+        self.count += 1
+        self.size += len(span_json)
+        self.last_seq = seq
+
+    def request_body(self) -> bytes:
+        return build_request(self.groups)
+
+
 class ExportPipeline:
     def __init__(
         self,
@@ -88,7 +120,9 @@ class ExportPipeline:
         self._max_retry_time = max_retry_time
         # A plain Lock: Condition() would default to the slower RLock.
         self._cond = threading.Condition(threading.Lock())
-        self._queue: deque[tuple[int, EncodedSpan]] = deque()
+        self._sealed: deque[Batch] = deque()  # full batches, oldest first
+        self._open: Batch | None = None  # the batch new spans go into
+        self._queue_spans = 0
         self._queue_bytes = 0
         self._next_seq = 1
         self._queued_total = 0
@@ -118,10 +152,16 @@ class ExportPipeline:
                 self._warned_drop = True
             else:
                 warn = False
-                self._queue.append((seq, encoded))
+                batch = self._open
+                if batch is None:
+                    batch = self._open = Batch(seq)
+                batch.add(seq, encoded)
+                self._queue_spans += 1
                 self._queue_bytes += size
                 self._queued_total += 1
-                if len(self._queue) == self._batch_size:
+                if batch.count >= self._batch_size or batch.size >= MAX_BATCH_BYTES:
+                    self._sealed.append(batch)
+                    self._open = None
                     self._cond.notify()
         if warn:
             logger.warning(
@@ -179,7 +219,7 @@ class ExportPipeline:
                 spans_exported=self._exported,
                 spans_dropped=self._dropped,
                 spans_failed=self._failed,
-                spans_queued=len(self._queue),
+                spans_queued=self._queue_spans,
                 queue_bytes=self._queue_bytes,
                 export_requests=self._requests,
                 export_retries=self._retries,
@@ -201,31 +241,30 @@ class ExportPipeline:
                 report_internal_error("span export", reraise=False)
                 self._settle(batch, lost=True)
 
-    def _next_batch(self) -> list[tuple[int, EncodedSpan]] | None:
+    def _next_batch(self) -> Batch | None:
+        """The next batch to send: a full one at once, else what there is after the
+        export interval or when a flush asks. None when closed and drained."""
         with self._cond:
             wake_at = time.monotonic() + self._interval
-            while (
-                not self._closed and len(self._queue) < self._batch_size and self._settled_total >= self._flush_target
-            ):
+            while not self._closed and not self._sealed and self._settled_total >= self._flush_target:
                 remaining = wake_at - time.monotonic()
                 if remaining <= 0:
                     break
                 self._cond.wait(remaining)
-            if not self._queue:
-                return None if self._closed else []
-            batch: list[tuple[int, EncodedSpan]] = []
-            batch_bytes = 0
-            while self._queue and len(batch) < self._batch_size and batch_bytes < MAX_BATCH_BYTES:
-                item = self._queue.popleft()
-                batch.append(item)
-                batch_bytes += len(item[1][0])
-            self._queue_bytes -= batch_bytes
+            if not self._sealed and self._open is not None:
+                self._sealed.append(self._open)
+                self._open = None
+            if not self._sealed:
+                return None if self._closed else Batch(0)
+            batch = self._sealed.popleft()
+            self._queue_spans -= batch.count
+            self._queue_bytes -= batch.size
             return batch
 
-    def _export(self, batch: list[tuple[int, EncodedSpan]]) -> None:
-        if not batch:
+    def _export(self, batch: Batch) -> None:
+        if not batch.count:
             return
-        body = build_request([encoded for _, encoded in batch])
+        body = batch.request_body()
         started = time.monotonic()
         attempt = 0
         while True:
@@ -250,7 +289,7 @@ class ExportPipeline:
                 # not to do. "0" means now, with a floor so a broken server cannot spin us.
                 delay = max(result.retry_after, _MIN_RETRY_DELAY)
             if not result.retryable or remaining <= 0 or delay > remaining:
-                logger.warning("spanscope: export of %d spans failed for good: %s", len(batch), result.detail)
+                logger.warning("spanscope: export of %d spans failed for good: %s", batch.count, result.detail)
                 self._settle(batch, lost=True)
                 return
             with self._cond:
@@ -258,15 +297,15 @@ class ExportPipeline:
             attempt += 1
             self._stop.wait(delay)
 
-    def _settle(self, batch: list[tuple[int, EncodedSpan]], *, lost: bool, rejected: int = 0) -> None:
+    def _settle(self, batch: Batch, *, lost: bool, rejected: int = 0) -> None:
         with self._cond:
             if lost:
-                for seq, _ in batch:
-                    self._losses.add(seq, seq)
-                failed = min(rejected, len(batch)) or len(batch)
+                # Spans dropped between first_seq and last_seq are in the ledger already.
+                self._losses.add(batch.first_seq, batch.last_seq)
+                failed = min(rejected, batch.count) or batch.count
                 self._failed += failed
-                self._exported += len(batch) - failed
+                self._exported += batch.count - failed
             else:
-                self._exported += len(batch)
-            self._settled_total += len(batch)
+                self._exported += batch.count
+            self._settled_total += batch.count
             self._cond.notify_all()
