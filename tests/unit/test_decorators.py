@@ -421,7 +421,10 @@ def test_anthropic_message_is_understood(spans: CapturedSpans) -> None:
         )
 
     claude([{"role": "user", "content": [{"type": "text", "text": "Status?"}]}], system="Be brief.")
-    attributes = spans.named("claude").attributes
+    claude([], system=[{"type": "text", "text": "Be brief.", "cache_control": {"type": "ephemeral"}}])
+    first, second = (span.attributes for span in spans if span.name == "claude")
+    assert first["gen_ai.system_instructions"] == second["gen_ai.system_instructions"]
+    attributes = first
     assert attributes["gen_ai.provider.name"] == "anthropic"
     # Anthropic's input_tokens excludes cache tokens; the convention counts all input.
     assert attributes["gen_ai.usage.input_tokens"] == 80

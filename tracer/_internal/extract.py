@@ -39,7 +39,7 @@ def _text_part(text: Any) -> dict[str, Any]:
     return {"type": "text", "content": text if isinstance(text, str) else to_plain(text)}
 
 
-def _content_parts(content: Any) -> list[dict[str, Any]]:
+def content_parts(content: Any) -> list[dict[str, Any]]:
     """OpenAI/Anthropic content: a string or a list of typed blocks."""
     if content is None:
         return []
@@ -134,7 +134,7 @@ def normalize_message(message: Any, default_role: str = "user") -> Message:
                 }
             ],
         }
-    parts = _content_parts(get(message, "content"))
+    parts = content_parts(get(message, "content"))
     parts.extend(_tool_call_parts(get(message, "tool_calls")))
     normalized: Message = {"role": str(role), "parts": parts}
     name = get(message, "name")
@@ -248,7 +248,7 @@ def _parse_openai(value: Any, choices: Sequence[Any]) -> LLMResponse:
 
 
 def _parse_anthropic(value: Any) -> LLMResponse:
-    message: Message = {"role": "assistant", "parts": _content_parts(get(value, "content"))}
+    message: Message = {"role": "assistant", "parts": content_parts(get(value, "content"))}
     reason = get(value, "stop_reason")
     finish_reasons = [reason] if isinstance(reason, str) else []
     if finish_reasons:

@@ -19,7 +19,7 @@ from opentelemetry.trace import Status, StatusCode
 from tracer._internal import conventions as attr
 from tracer._internal.attribution import coerce_metadata, coerce_tags, current_attribution, merge_tags
 from tracer._internal.errors import report_internal_error
-from tracer._internal.extract import LLMResponse, Usage, normalize_documents, normalize_messages
+from tracer._internal.extract import LLMResponse, Usage, content_parts, normalize_documents, normalize_messages
 from tracer._internal.serialize import to_json, to_text, truncate
 from tracer._internal.state import STATE
 
@@ -119,8 +119,8 @@ class Span:
             output_messages = normalize_messages(output, default_role="assistant")
             self._otel.set_attribute(attr.OUTPUT_MESSAGES, truncate(to_json(output_messages), limit))
         if system is not None:
-            parts = [{"type": "text", "content": system}] if isinstance(system, str) else system
-            self._otel.set_attribute(attr.SYSTEM_INSTRUCTIONS, truncate(to_json(parts), limit))
+            # A string, or Anthropic-style content blocks.
+            self._otel.set_attribute(attr.SYSTEM_INSTRUCTIONS, truncate(to_json(content_parts(system)), limit))
 
     @_safe
     def set_documents(self, documents: Iterable[Any]) -> None:
