@@ -11,6 +11,7 @@ import orjson
 import typer
 
 import tracer
+from server.settings import ServerSettings
 from server.sink import OtlpSink
 from tracer.testing import decode_attributes
 
@@ -80,6 +81,83 @@ def _print_tree(spans: list[dict[str, Any]]) -> None:
 
     for root in children.get(None, []):
         show(root, 0)
+
+
+@app.command()
+def server(
+    db: Annotated[
+        str | None, typer.Option(help="Database URL (default: SPANSCOPE_DATABASE_URL or a DuckDB file).")
+    ] = None,
+    host: Annotated[str | None, typer.Option(help="Address to listen on (default 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on (default 4318).")] = None,
+) -> None:
+    """Run the collector: OTLP/HTTP ingest and the query API."""
+    import uvicorn
+
+    from server.app import create_app
+
+    settings = _server_settings(database_url=db, host=host, port=port)
+    _prepare_database_path(settings.database_url)
+    address = f"http://{settings.host}:{settings.port}"
+    typer.echo(f"Spanscope collector on {address} (OTLP: {address}/v1/traces), db {_safe_url(settings.database_url)}")
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
+
+
+db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+@db_app.command("upgrade")
+def db_upgrade(
+    db: Annotated[str | None, typer.Option(help="Database URL.")] = None,
+    revision: Annotated[str, typer.Option(help="Target revision.")] = "head",
+) -> None:
+    """Migrate the database up to a revision (default: the latest)."""
+    from server.storage import migrate
+
+    settings = _server_settings(database_url=db)
+    _prepare_database_path(settings.database_url)
+    migrate.upgrade(settings.database_url, revision)
+    typer.echo(f"database at revision {migrate.current(settings.database_url)}")
+
+
+@db_app.command("downgrade")
+def db_downgrade(
+    revision: Annotated[str, typer.Argument(help="Target revision, e.g. base or -1.")],
+    db: Annotated[str | None, typer.Option(help="Database URL.")] = None,
+) -> None:
+    """Migrate the database down to a revision."""
+    from server.storage import migrate
+
+    settings = _server_settings(database_url=db)
+    migrate.downgrade(settings.database_url, revision)
+    typer.echo(f"database at revision {migrate.current(settings.database_url) or 'base'}")
+
+
+def _server_settings(**explicit: object) -> ServerSettings:
+    from server.settings import resolve_server_settings
+    from tracer import SettingError
+
+    try:
+        return resolve_server_settings(explicit)
+    except SettingError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from None
+
+
+def _prepare_database_path(url: str) -> None:
+    """A DuckDB file's folder must exist before DuckDB can create the file."""
+    if url.startswith("duckdb:///"):
+        Path(url.removeprefix("duckdb:///")).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _safe_url(url: str) -> str:
+    """The URL without a password, for printing."""
+    scheme, sep, rest = url.partition("://")
+    if "@" in rest:
+        credentials, _, host = rest.rpartition("@")
+        rest = f"{credentials.split(':')[0]}:***@{host}" if ":" in credentials else rest
+    return f"{scheme}{sep}{rest}"
 
 
 def main() -> None:

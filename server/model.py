@@ -111,3 +111,22 @@ class SpanRecord:
     @property
     def duration_ms(self) -> float:
         return (self.end_time_ns - self.start_time_ns) / 1e6
+
+
+@dataclass(frozen=True, slots=True)
+class LogMessages:
+    """Chat messages a span's GenAI log events carried (OTLP logs, not span attributes).
+
+    Some instrumentations (opentelemetry-instrumentation-openai-v2 by default) send the
+    messages as log records beside the span. They are stored apart, keyed by ``key`` (a
+    hash of the events, so a resent batch changes nothing), and merged into the span's
+    messages when it is read, whichever of the two arrived first."""
+
+    project_id: str
+    trace_id: str
+    span_id: str
+    key: str
+    time_ns: int
+    input_messages: list[dict[str, Any]]
+    output_messages: list[dict[str, Any]]
+    event_count: int

@@ -40,3 +40,11 @@ def test_public_api_is_small_and_documented() -> None:
     assert 15 <= len(tracer.__all__) <= 22
     for name in tracer.__all__:
         assert getattr(tracer, name).__doc__, name
+
+
+def test_every_server_setting_is_documented() -> None:
+    from server.settings import SERVER_SETTINGS
+
+    text = (DOCS / "server.md").read_text()
+    for setting in SERVER_SETTINGS:
+        assert f"| `{setting.name}` | `{setting.env_var}` |" in text, setting.name

@@ -1,0 +1,1 @@
+"""HTTP routes of the collector: OTLP ingest and the read API."""

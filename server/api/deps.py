@@ -1,0 +1,48 @@
+"""What the routes share: the running collector (settings, store, writer, counters)."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, cast
+
+from fastapi import Request
+
+from server.settings import ServerSettings
+from server.storage.base import Store
+from server.writer import SpanWriter
+
+if TYPE_CHECKING:
+    from server.otlp.logs import LogRecord
+
+
+@dataclass
+class Collector:
+    settings: ServerSettings
+    store: Store
+    writer: SpanWriter
+    counters: Counter[str] = field(default_factory=Counter)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def count(self, name: str, amount: int = 1) -> None:
+        if amount:
+            with self._lock:
+                self.counters[name] += amount
+
+    def snapshot(self) -> dict[str, int]:
+        with self._lock:
+            return dict(self.counters)
+
+    def attach_log_messages(self, records: list[LogRecord]) -> Future[int] | None:
+        """GenAI log events become their span's input/output messages."""
+        from server.logs import log_messages
+
+        items = log_messages(records, self.settings.project)
+        self.count("log_records_attached", sum(item.event_count for item in items))
+        return self.writer.submit_log_messages(items) if items else None
+
+
+def get_collector(request: Request) -> Collector:
+    return cast(Collector, request.app.state.collector)

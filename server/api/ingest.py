@@ -1,0 +1,142 @@
+"""OTLP/HTTP ingest: ``/v1/traces`` (and the Langfuse path), ``/v1/logs``, ``/v1/metrics``.
+
+Status codes (ARCHITECTURE.md decision 3, CONVENTIONS.md): 200 only after commit (with
+``partial_success`` when some spans were invalid), 400 malformed body, 413 too large
+after decompression, 415 unknown content type or encoding, 503 + Retry-After when the
+queue is full or the database has a transient fault. Never 500 for a transient cause.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
+
+from server.api.deps import Collector, get_collector
+from server.normalize import normalize
+from server.otlp.body import read_body
+from server.otlp.errors import BodyTooLarge, OtlpDecodeError, UnsupportedContentType, UnsupportedEncoding
+from server.otlp.logs import decode_logs
+from server.otlp.metrics import count_data_points
+from server.otlp.responses import error_response_body, logs_response, metrics_response, traces_response
+from server.otlp.traces import decode_traces
+from server.storage.base import TransientStorageError
+from server.writer import QueueFull
+
+logger = logging.getLogger("spanscope.ingest")
+
+router = APIRouter(tags=["ingest"])
+
+PROTOBUF = "application/x-protobuf"
+JSON = "application/json"
+
+
+def _answer_type(content_type: str) -> str:
+    return JSON if content_type.split(";", maxsplit=1)[0].strip().lower() == JSON else PROTOBUF
+
+
+def _error(status: int, message: str, content_type: str, retry_after: int | None = None) -> Response:
+    headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
+    answer_type = _answer_type(content_type)
+    return Response(error_response_body(status, message, answer_type), status, headers, media_type=answer_type)
+
+
+async def _body(request: Request, collector: Collector) -> bytes:
+    """The decompressed body, refusing early what is too large."""
+    limit = collector.settings.max_body_bytes
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise BodyTooLarge(f"body of {declared} bytes is over the {limit}-byte limit")
+    chunks = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge(f"body is over the {limit}-byte limit")
+        chunks.append(chunk)
+    return read_body(b"".join(chunks), request.headers.get("content-encoding"), limit)
+
+
+@dataclass
+class Accepted:
+    """What a handler made of a request: the success body, and the commit to wait for."""
+
+    content: bytes
+    media_type: str
+    commit: Future[int] | None = None
+
+
+async def _ingest(request: Request, handler: Callable[[Collector, bytes, str], Accepted]) -> Response:
+    collector = get_collector(request)
+    content_type = request.headers.get("content-type", "")
+    retry_after = collector.settings.retry_after
+    try:
+        body = await _body(request, collector)
+        # Decoding and normalizing are CPU work: off the event loop.
+        accepted = await run_in_threadpool(handler, collector, body, content_type)
+        if accepted.commit is not None:
+            await asyncio.wait_for(asyncio.wrap_future(accepted.commit), collector.settings.commit_timeout)
+    except OtlpDecodeError as error:
+        return _error(400, str(error), content_type)
+    except BodyTooLarge as error:
+        return _error(413, str(error), content_type)
+    except (UnsupportedContentType, UnsupportedEncoding) as error:
+        return _error(415, str(error), content_type)
+    except QueueFull as full:
+        return _error(503, f"the collector is busy ({full}); retry", content_type, retry_after)
+    except TimeoutError:
+        return _error(503, "the database did not commit in time; retry", content_type, retry_after)
+    except TransientStorageError as error:
+        return _error(503, f"transient database fault ({error}); retry", content_type, retry_after)
+    return Response(accepted.content, 200, media_type=accepted.media_type)
+
+
+def _store_traces(collector: Collector, body: bytes, content_type: str) -> Accepted:
+    decoded = decode_traces(body, content_type)
+    project = collector.settings.project
+    records = [normalize(span, project) for span in decoded.spans]
+    answer_type = _answer_type(content_type)
+    commit = collector.writer.submit(records)
+    collector.count("spans_received", len(decoded.spans))
+    collector.count("spans_rejected", decoded.rejected)
+    return Accepted(traces_response(decoded.rejected, "; ".join(decoded.errors[:5]), answer_type), answer_type, commit)
+
+
+def _store_logs(collector: Collector, body: bytes, content_type: str) -> Accepted:
+    records = decode_logs(body, content_type)
+    collector.count("log_records", len(records))
+    commit = collector.attach_log_messages(records)
+    answer_type = _answer_type(content_type)
+    return Accepted(logs_response(answer_type), answer_type, commit)
+
+
+def _count_metrics(collector: Collector, body: bytes, content_type: str) -> Accepted:
+    collector.count("metric_data_points", count_data_points(body, content_type))
+    answer_type = _answer_type(content_type)
+    return Accepted(metrics_response(answer_type), answer_type)
+
+
+@router.post("/v1/traces", summary="OTLP/HTTP traces (protobuf or JSON, gzip)")
+async def ingest_traces(request: Request) -> Response:
+    return await _ingest(request, _store_traces)
+
+
+@router.post("/api/public/otel/v1/traces", summary="OTLP/HTTP traces on the Langfuse-compatible path")
+async def ingest_traces_langfuse_path(request: Request) -> Response:
+    return await _ingest(request, _store_traces)
+
+
+@router.post("/v1/logs", summary="OTLP/HTTP logs: GenAI events become their span's messages")
+async def ingest_logs(request: Request) -> Response:
+    return await _ingest(request, _store_logs)
+
+
+@router.post("/v1/metrics", summary="OTLP/HTTP metrics: accepted and counted, not stored yet")
+async def ingest_metrics(request: Request) -> Response:
+    return await _ingest(request, _count_metrics)

@@ -1,0 +1,109 @@
+"""The read API: trace list, one trace as a tree, one span, health."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
+
+from server.api.deps import get_collector
+from server.api.schemas import Health, SpanDetail, TraceDetail, TraceList
+from server.model import SpanKind
+from server.storage.base import TraceFilter
+from server.tree import span_tree
+
+router = APIRouter(prefix="/api/v1", tags=["traces"])
+health_router = APIRouter(tags=["health"])
+
+_NOT_FOUND = "no such trace in this project"
+
+
+class TraceQuery(BaseModel):
+    """Filters of the trace list; every one is optional and they combine with AND."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    limit: int = Field(50, ge=1, le=500)
+    cursor: str | None = Field(None, max_length=1000)
+    start_after: datetime | None = None
+    start_before: datetime | None = None
+    name: str | None = None
+    status: Literal["ok", "error"] | None = None
+    kind: SpanKind | None = None
+    model: str | None = None
+    session_id: str | None = None
+    user_id: str | None = None
+    tag: str | None = None
+    min_duration_ms: float | None = Field(None, ge=0)
+    max_duration_ms: float | None = Field(None, ge=0)
+    min_tokens: int | None = Field(None, ge=0)
+    max_tokens: int | None = Field(None, ge=0)
+    min_cost: float | None = Field(None, ge=0)
+    max_cost: float | None = Field(None, ge=0)
+    text: str | None = Field(None, max_length=500, description="Substring of any span's input or output")
+
+
+@router.get("/traces", response_model=TraceList, summary="Traces, newest first, filtered and paged")
+async def list_traces(request: Request, query: Annotated[TraceQuery, Query()]) -> Any:
+    collector = get_collector(request)
+    filters = TraceFilter(**query.model_dump(exclude={"limit", "cursor"}))
+    try:
+        page = await run_in_threadpool(
+            collector.store.list_traces, collector.settings.project, filters, query.limit, query.cursor
+        )
+    except ValueError as error:  # a cursor that is not one of ours
+        raise HTTPException(400, f"bad cursor: {error}") from None
+    return {"traces": page.traces, "next_cursor": page.next_cursor}
+
+
+@router.get("/traces/{trace_id}", response_model=TraceDetail, summary="One trace with its span tree")
+async def get_trace(request: Request, trace_id: str) -> Any:
+    collector = get_collector(request)
+    found = await run_in_threadpool(collector.store.get_trace, collector.settings.project, trace_id.lower())
+    if found is None:
+        raise HTTPException(404, _NOT_FOUND)
+    spans = found.pop("spans")
+    _merge_log_messages(
+        spans, await run_in_threadpool(collector.store.log_messages, collector.settings.project, trace_id.lower())
+    )
+    return {"trace": found, "spans": span_tree(spans)}
+
+
+@router.get("/spans/{trace_id}/{span_id}", response_model=SpanDetail, summary="One span")
+async def get_span(request: Request, trace_id: str, span_id: str) -> Any:
+    collector = get_collector(request)
+    project = collector.settings.project
+    found = await run_in_threadpool(collector.store.get_span, project, trace_id.lower(), span_id.lower())
+    if found is None:
+        raise HTTPException(404, "no such span in this project")
+    _merge_log_messages([found], await run_in_threadpool(collector.store.log_messages, project, trace_id.lower()))
+    return found
+
+
+def _merge_log_messages(spans: list[dict[str, Any]], from_logs: dict[str, tuple[list[Any], list[Any]]]) -> None:
+    """Messages that came as log events fill a span's messages when its attributes had none."""
+    for span in spans:
+        logged = from_logs.get(span["span_id"])
+        if logged is None:
+            continue
+        if not span.get("input_messages") and logged[0]:
+            span["input_messages"] = logged[0]
+        if not span.get("output_messages") and logged[1]:
+            span["output_messages"] = logged[1]
+
+
+@health_router.get("/health", response_model=Health, summary="Liveness and database reachability")
+async def health(request: Request) -> Any:
+    collector = get_collector(request)
+    body = {"status": "ok", "database": "ok", "queued_spans": collector.writer.stats().queued_spans}
+    body["counters"] = collector.snapshot()
+    try:
+        await run_in_threadpool(collector.store.health)
+    except Exception as error:
+        body.update(status="degraded", database=f"unreachable: {type(error).__name__}")
+        return JSONResponse(body, status_code=503)
+    return body

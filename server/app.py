@@ -1,0 +1,56 @@
+"""``create_app(settings)``: the collector as a FastAPI application.
+
+Nothing is built at import time (STYLE.md): the store and the writer start in the
+lifespan, after the migrations, and stop with it (the writer commits what it holds).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.requests import Request
+
+from server.api import ingest, read
+from server.api.deps import Collector
+from server.settings import ServerSettings
+from server.storage import migrate, open_store
+from server.writer import SpanWriter
+
+logger = logging.getLogger("spanscope.server")
+
+
+def create_app(settings: ServerSettings) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        migrate.upgrade(settings.database_url)
+        store = open_store(settings.database_url)
+        writer = SpanWriter(store, max_queue_spans=settings.max_queue_spans, max_batch_spans=settings.max_batch_spans)
+        app.state.collector = Collector(settings, store, writer)
+        try:
+            yield
+        finally:
+            writer.close()
+            store.close()
+
+    app = FastAPI(
+        title="Spanscope collector",
+        summary="OTLP/HTTP ingest and the query API of Spanscope.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.include_router(ingest.router)
+    app.include_router(read.router)
+    app.include_router(read.health_router)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
+        # Name the parameter and what is wrong with it, in one readable line per problem.
+        problems = [f"{'.'.join(str(part) for part in item['loc'])}: {item['msg']}" for item in error.errors()]
+        return JSONResponse({"detail": "; ".join(problems)}, status_code=422)
+
+    return app

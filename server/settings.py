@@ -1,0 +1,97 @@
+"""The collector's settings, declared once: argument, then ``SPANSCOPE_*``, then default.
+
+The declaration and resolution machinery is the SDK's (one implementation for both);
+``docs/server.md`` documents each setting and a test checks it does.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from tracer._internal.settings import Setting, SettingError
+
+
+def _default_database_url() -> str:
+    return f"duckdb:///{Path.cwd() / '.spanscope' / 'spanscope.duckdb'}"
+
+
+def _positive_int(text: str) -> int:
+    number = int(text)
+    if number <= 0:
+        raise ValueError(f"expected a whole number above 0, got {text!r}")
+    return number
+
+
+def _port(text: str) -> int:
+    number = int(text)
+    if not 0 <= number <= 65535:
+        raise ValueError(f"expected a port from 0 to 65535, got {text!r}")
+    return number
+
+
+def _positive_float(text: str) -> float:
+    number = float(text)
+    if number <= 0:
+        raise ValueError(f"expected a number above 0, got {text!r}")
+    return number
+
+
+def _same(text: str) -> str:
+    return text
+
+
+SERVER_SETTINGS: tuple[Setting, ...] = (
+    Setting("database_url", "duckdb:///path/file.duckdb or postgresql+psycopg://user@host/db.", None, _same),
+    Setting("host", "Address the collector listens on.", "127.0.0.1", _same),
+    Setting("port", "Port of the collector (OTLP/HTTP and the API).", 4318, _port),
+    Setting(
+        "max_body_bytes", "Largest request body after decompression; above it: 413.", 64 * 1024 * 1024, _positive_int
+    ),
+    Setting(
+        "max_queue_spans",
+        "Spans accepted but not yet committed; above it new requests get 503 + Retry-After.",
+        100_000,
+        _positive_int,
+    ),
+    Setting("max_batch_spans", "Most spans the writer commits in one transaction.", 20_000, _positive_int),
+    Setting("commit_timeout", "Seconds a request waits for its commit before 503.", 30.0, _positive_float),
+    Setting("retry_after", "Seconds sent in Retry-After with a 503.", 1, _positive_int),
+    Setting("project", "The project spans are stored in until API keys say otherwise.", "default", _same),
+)
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    database_url: str
+    host: str = "127.0.0.1"
+    port: int = 4318
+    max_body_bytes: int = 64 * 1024 * 1024
+    max_queue_spans: int = 100_000
+    max_batch_spans: int = 20_000
+    commit_timeout: float = 30.0
+    retry_after: int = 1
+    project: str = "default"
+
+
+def resolve_server_settings(
+    explicit: Mapping[str, Any] | None = None, env: Mapping[str, str] | None = None
+) -> ServerSettings:
+    """Resolve every server setting; SettingError names the bad argument or variable."""
+    given = {key: value for key, value in (explicit or {}).items() if value is not None}
+    known = {field.name for field in fields(ServerSettings)}
+    unknown = set(given) - known
+    if unknown:
+        raise SettingError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+    environment = os.environ if env is None else env
+    values = {setting.name: setting.resolve(given.get(setting.name), environment) for setting in SERVER_SETTINGS}
+    if values["database_url"] is None:
+        values["database_url"] = _default_database_url()
+    url = str(values["database_url"])
+    if not url.startswith(("duckdb://", "postgresql://", "postgresql+psycopg://")):
+        shown = url.rsplit("@", maxsplit=1)[-1]  # never echo credentials
+        raise SettingError(f"database_url: expected duckdb:///path or postgresql+psycopg://..., got {shown!r}")
+    return ServerSettings(**values)

@@ -1,0 +1,91 @@
+"""What the rest of the server sees of storage: the ``Store`` protocol, its query types and the
+one error class a caller must handle (``TransientStorageError``: answer 503, retry later).
+
+Rows come back as plain dicts keyed by column name (see ``server.storage.tables``): datetimes
+are timezone-aware, JSON columns are Python values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal, Protocol
+
+from server.model import LogMessages, SpanRecord
+
+Row = dict[str, Any]
+
+
+class TransientStorageError(Exception):
+    """A fault that a retry can fix: connection lost or refused, serialization failure, deadlock,
+    a DuckDB I/O error or lock conflict. The original exception is chained (``__cause__``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class TraceFilter:
+    """Conditions on the trace list; every field is optional and they combine with AND.
+    Naive datetimes are taken as UTC."""
+
+    start_after: datetime | None = None  # start_time >= start_after
+    start_before: datetime | None = None  # start_time < start_before
+    name: str | None = None  # exact trace (root span) name
+    status: Literal["error", "ok"] | None = None  # "error": some span failed; "ok": none did
+    kind: str | None = None  # the trace contains a span of this kind
+    model: str | None = None  # the trace used this model
+    session_id: str | None = None
+    user_id: str | None = None
+    tag: str | None = None
+    min_duration_ms: float | None = None
+    max_duration_ms: float | None = None
+    min_tokens: int | None = None  # on the trace's total_tokens
+    max_tokens: int | None = None
+    min_cost: float | None = None  # on the trace's cost_usd (traces without a cost never match)
+    max_cost: float | None = None
+    text: str | None = None  # case-insensitive substring of any span's input or output
+
+
+@dataclass(frozen=True, slots=True)
+class TracePage:
+    traces: list[Row] = field(default_factory=list)
+    next_cursor: str | None = None  # pass it back to get the next page; None on the last page
+
+
+class Store(Protocol):
+    """Spans in, traces out. One implementation per backend (``server.storage.duckdb``,
+    ``server.storage.postgres``); ``server.storage.open_store`` picks one by URL.
+
+        >>> from server.storage import open_store, TraceFilter
+        >>> store = open_store("duckdb:///spanscope.duckdb")  # doctest: +SKIP
+        >>> store.write(spans)  # doctest: +SKIP
+        >>> page = store.list_traces("default", TraceFilter(status="error"), limit=50, cursor=None)  # doctest: +SKIP
+    """
+
+    def write(self, spans: Sequence[SpanRecord]) -> int:
+        """Store ``spans`` in one transaction and refresh the summary of every trace they touch.
+        Idempotent: spans already stored are left as they are. Returns how many were new."""
+        ...
+
+    def list_traces(self, project_id: str, filters: TraceFilter, limit: int, cursor: str | None) -> TracePage:
+        """Trace summaries, newest first (start_time DESC, trace_id DESC)."""
+        ...
+
+    def get_trace(self, project_id: str, trace_id: str) -> Row | None:
+        """The trace summary plus ``spans``: every span row, ordered by start_time."""
+        ...
+
+    def get_span(self, project_id: str, trace_id: str, span_id: str) -> Row | None: ...
+
+    def write_log_messages(self, items: Sequence[LogMessages]) -> int:
+        """Store chat messages from GenAI log events (idempotent by key)."""
+        ...
+
+    def log_messages(self, project_id: str, trace_id: str) -> dict[str, tuple[list[Any], list[Any]]]:
+        """span_id -> (input messages, output messages) from log events."""
+        ...
+
+    def health(self) -> None:
+        """Raise (``TransientStorageError``) when the database cannot be reached."""
+        ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,121 @@
+"""Read queries, shared by both backends (SQLAlchemy Core compiles them per dialect); the few
+dialect differences are the small functions at the top."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from datetime import datetime, timezone
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
+
+from .base import TraceFilter
+from .batch import scrub
+from .tables import spans, traces
+from .urls import Backend, assert_never
+
+
+def _json_list_contains(backend: Backend, column: sa.ColumnElement[Any], value: str) -> sa.ColumnElement[bool]:
+    """``column`` (a JSON list of strings) contains ``value``."""
+    if backend == "duckdb":
+        return sa.func.json_contains(column, json.dumps(value), type_=sa.Boolean)
+    if backend == "postgresql":
+        return sa.type_coerce(column, JSONB).contains([value])
+    assert_never(backend)
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
+
+
+def _substring_pattern(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def encode_cursor(row: dict[str, Any]) -> str:
+    """The opaque keyset cursor after ``row``: base64url of JSON."""
+    key = {"start_time": row["start_time"].isoformat(), "trace_id": row["trace_id"]}
+    return base64.urlsafe_b64encode(json.dumps(key).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, str]:
+    """Raise ValueError when ``cursor`` was not made by ``encode_cursor``."""
+    try:
+        key = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        return _utc(datetime.fromisoformat(key["start_time"])), str(key["trace_id"])
+    except (binascii.Error, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, ValueError) as error:
+        raise ValueError(f"invalid cursor {cursor!r}") from error
+
+
+def trace_conditions(backend: Backend, filters: TraceFilter) -> list[sa.ColumnElement[bool]]:
+    """One condition on ``traces`` per filter that is set."""
+    f, t = filters, traces.c
+    conditions: list[sa.ColumnElement[bool]] = []
+    if f.start_after is not None:
+        conditions.append(t.start_time >= _utc(f.start_after))
+    if f.start_before is not None:
+        conditions.append(t.start_time < _utc(f.start_before))
+    if f.name is not None:
+        conditions.append(t.name == scrub(f.name))
+    if f.status == "error":
+        conditions.append(t.error_count > 0)
+    elif f.status == "ok":
+        conditions.append(t.error_count == 0)
+    for column, value in ((t.kinds, f.kind), (t.models, f.model), (t.tags, f.tag)):
+        if value is not None:
+            conditions.append(_json_list_contains(backend, column, scrub(value)))
+    if f.session_id is not None:
+        conditions.append(t.session_id == scrub(f.session_id))
+    if f.user_id is not None:
+        conditions.append(t.user_id == scrub(f.user_id))
+    for column, low, high in (
+        (t.duration_ms, f.min_duration_ms, f.max_duration_ms),
+        (t.total_tokens, f.min_tokens, f.max_tokens),
+        (t.cost_usd, f.min_cost, f.max_cost),
+    ):
+        if low is not None:
+            conditions.append(column >= low)
+        if high is not None:
+            conditions.append(column <= high)
+    if f.text:
+        pattern = _substring_pattern(scrub(f.text))
+        conditions.append(
+            sa.exists().where(
+                spans.c.project_id == t.project_id,
+                spans.c.trace_id == t.trace_id,
+                sa.or_(spans.c.input.ilike(pattern, escape="\\"), spans.c.output.ilike(pattern, escape="\\")),
+            )
+        )
+    return conditions
+
+
+def list_traces(
+    backend: Backend, project_id: str, filters: TraceFilter, limit: int, cursor: str | None
+) -> sa.Select[Any]:
+    """Up to ``limit + 1`` summaries (the extra row tells whether another page follows)."""
+    t = traces.c
+    query = sa.select(traces).where(t.project_id == project_id, *trace_conditions(backend, filters))
+    if cursor is not None:
+        start_time, trace_id = decode_cursor(cursor)
+        query = query.where(
+            sa.or_(t.start_time < start_time, sa.and_(t.start_time == start_time, t.trace_id < trace_id))
+        )
+    return query.order_by(t.start_time.desc(), t.trace_id.desc()).limit(limit + 1)
+
+
+def get_trace(project_id: str, trace_id: str) -> sa.Select[Any]:
+    return sa.select(traces).where(traces.c.project_id == project_id, traces.c.trace_id == trace_id)
+
+
+def trace_spans(project_id: str, trace_id: str) -> sa.Select[Any]:
+    s = spans.c
+    return sa.select(spans).where(s.project_id == project_id, s.trace_id == trace_id).order_by(s.start_time, s.span_id)
+
+
+def get_span(project_id: str, trace_id: str, span_id: str) -> sa.Select[Any]:
+    s = spans.c
+    return sa.select(spans).where(s.project_id == project_id, s.trace_id == trace_id, s.span_id == span_id)

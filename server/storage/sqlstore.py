@@ -1,0 +1,146 @@
+"""What the two backends share: reads (SQLAlchemy Core), health, close, the write transaction
+and the translation of transient faults. Each backend subclass supplies its bulk insert and
+says which of its driver's errors a retry can fix."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from typing import Any, ClassVar
+
+import orjson
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+
+from server.model import LogMessages, SpanRecord
+
+from . import queries
+from .base import Row, TraceFilter, TracePage, TransientStorageError
+from .batch import json_text, span_columns
+from .tables import span_log_messages
+from .urls import Backend
+
+
+class SqlStore:
+    backend: ClassVar[Backend]
+    # Execution options that give a multi-statement read one consistent snapshot.
+    snapshot_options: ClassVar[dict[str, Any]] = {}
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self._engine = engine
+
+    # -- backend hooks --------------------------------------------------------------------------
+
+    def _insert(self, driver: Any, columns: dict[str, list[Any]]) -> int:
+        """In the open transaction on the driver connection: insert the new spans, fill the
+        ``affected`` relation, run the summary upsert; return how many spans were new."""
+        raise NotImplementedError
+
+    def _is_transient(self, error: BaseException) -> bool:
+        raise NotImplementedError
+
+    # -- the Store protocol ---------------------------------------------------------------------
+
+    def write(self, spans: Sequence[SpanRecord]) -> int:
+        if not spans:
+            return 0
+        columns = span_columns(spans)
+        with self._translate_errors(), self._engine.begin() as connection:
+            driver = connection.connection.driver_connection
+            return self._insert(driver, columns)
+
+    def list_traces(self, project_id: str, filters: TraceFilter, limit: int, cursor: str | None) -> TracePage:
+        if limit < 1:
+            raise ValueError(f"limit must be at least 1, not {limit}")
+        query = queries.list_traces(self.backend, project_id, filters, limit, cursor)
+        with self._translate_errors(), self._engine.connect() as connection:
+            rows = [dict(row._mapping) for row in connection.execute(query)]
+        if len(rows) <= limit:
+            return TracePage(traces=rows, next_cursor=None)
+        rows = rows[:limit]
+        return TracePage(traces=rows, next_cursor=queries.encode_cursor(rows[-1]))
+
+    def get_trace(self, project_id: str, trace_id: str) -> Row | None:
+        with self._translate_errors(), self._engine.connect() as plain:
+            connection = plain.execution_options(**self.snapshot_options)
+            with connection.begin():
+                summary = connection.execute(queries.get_trace(project_id, trace_id)).first()
+                if summary is None:
+                    return None
+                spans = [dict(row._mapping) for row in connection.execute(queries.trace_spans(project_id, trace_id))]
+        return {**summary._mapping, "spans": spans}
+
+    def get_span(self, project_id: str, trace_id: str, span_id: str) -> Row | None:
+        with self._translate_errors(), self._engine.connect() as connection:
+            row = connection.execute(queries.get_span(project_id, trace_id, span_id)).first()
+        return None if row is None else dict(row._mapping)
+
+    def write_log_messages(self, items: Sequence[LogMessages]) -> int:
+        """Store messages from GenAI log events; a resent item (same key) changes nothing."""
+        if not items:
+            return 0
+        rows = [
+            {
+                "project_id": item.project_id,
+                "trace_id": item.trace_id,
+                "span_id": item.span_id,
+                "key": item.key,
+                "time": datetime.fromtimestamp(item.time_ns / 1e9, timezone.utc),
+                # Through json_text and back: the same NUL scrubbing as span columns.
+                "input_messages": orjson.loads(json_text(item.input_messages) or "[]"),
+                "output_messages": orjson.loads(json_text(item.output_messages) or "[]"),
+            }
+            for item in items
+        ]
+        # One multi-row statement (not executemany, which is slow on DuckDB); the volume
+        # is one row per LLM span that logs its messages.
+        statement = postgresql.insert(span_log_messages).values(rows).on_conflict_do_nothing()
+        with self._translate_errors(), self._engine.begin() as connection:
+            return connection.execute(statement).rowcount or 0
+
+    def log_messages(self, project_id: str, trace_id: str) -> dict[str, tuple[list[Any], list[Any]]]:
+        """span_id -> (input messages, output messages) from log events, in event order."""
+        table = span_log_messages
+        query = (
+            sa.select(table.c.span_id, table.c.input_messages, table.c.output_messages)
+            .where(table.c.project_id == project_id, table.c.trace_id == trace_id)
+            .order_by(table.c.span_id, table.c.time, table.c.key)
+        )
+        merged: dict[str, tuple[list[Any], list[Any]]] = {}
+        with self._translate_errors(), self._engine.connect() as connection:
+            for span_id, input_messages, output_messages in connection.execute(query):
+                inputs, outputs = merged.setdefault(span_id, ([], []))
+                inputs.extend(input_messages or [])
+                outputs.extend(output_messages or [])
+        return merged
+
+    def health(self) -> None:
+        with self._translate_errors(), self._engine.connect() as connection:
+            connection.execute(sa.text("SELECT 1")).scalar_one()
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    # -- helpers --------------------------------------------------------------------------------
+
+    @contextmanager
+    def _translate_errors(self) -> Iterator[None]:
+        try:
+            yield
+        except TransientStorageError:
+            raise
+        except Exception as error:
+            if self._is_transient(error):
+                raise TransientStorageError(f"{self.backend}: {error}") from error
+            raise
+
+
+def unwrap(error: BaseException) -> BaseException | None:
+    """The driver's exception inside a SQLAlchemy one, or None when SQLAlchemy itself knows that
+    the fault is transient (pool timeout, invalidated connection)."""
+    if isinstance(error, (sa.exc.TimeoutError, sa.exc.DisconnectionError)):
+        return None
+    if isinstance(error, sa.exc.DBAPIError):
+        return None if error.connection_invalidated else error.orig
+    return error

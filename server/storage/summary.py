@@ -1,0 +1,148 @@
+"""The per-trace summary (table ``traces``), recomputed from ``spans`` inside the write
+transaction for every trace the batch touched.
+
+Recomputing from the stored spans, rather than adding the batch to the old summary, keeps the
+summary right whatever the arrival order: children before their root, one trace over many
+batches, resent spans. The caller fills a relation named ``affected`` (project_id, trace_id) with
+the traces that gained spans, then runs ``upsert_sql(backend)``.
+
+The "first" span of a trace is its root (no parent); until the root arrives it is the earliest
+span. It gives the trace its name and previews.
+"""
+
+from __future__ import annotations
+
+from .urls import Backend, assert_never
+
+PREVIEW_CHARS = 300
+_UPDATED = (
+    "root_span_id, name, start_time, end_time, duration_ms, span_count, error_count, input_tokens, output_tokens, "
+    "total_tokens, cost_usd, session_id, user_id, tags, models, kinds, input_preview, output_preview, updated_at"
+)
+
+# Only what the summary reads: the large JSON columns (messages, documents, attributes) stay
+# on disk.
+_RANKED_COLUMNS = ", ".join(
+    f"s.{column}"
+    for column in [
+        "project_id",
+        "trace_id",
+        "span_id",
+        "parent_span_id",
+        "name",
+        "kind",
+        "status",
+        "start_time",
+        "end_time",
+        "input_tokens",
+        "output_tokens",
+        "total_tokens",
+        "cost_usd",
+        "model",
+        "session_id",
+        "user_id",
+        "tags",
+        "input",
+        "output",
+    ]
+)
+
+
+def _distinct_list(backend: Backend, column: str) -> str:
+    """Aggregate: the sorted distinct non-NULL values of ``column``, as a JSON list."""
+    if backend == "duckdb":
+        return f"to_json(list_sort(list_distinct(list({column}))))"  # list_distinct drops NULLs
+    if backend == "postgresql":
+        return f"COALESCE(jsonb_agg(DISTINCT {column} ORDER BY {column}) FILTER (WHERE {column} IS NOT NULL), '[]')"
+    assert_never(backend)
+
+
+def _tag_sets(backend: Backend) -> str:
+    """Query: (project_id, trace_id, tags) with the sorted union of the spans' JSON tag lists."""
+    if backend == "duckdb":
+        return (
+            "SELECT project_id, trace_id, to_json(list_sort(list_distinct(flatten(list(CAST(tags AS VARCHAR[]))))))"
+            " AS tags FROM ranked GROUP BY project_id, trace_id"
+        )
+    if backend == "postgresql":
+        return (
+            "SELECT r.project_id, r.trace_id, jsonb_agg(DISTINCT t.tag ORDER BY t.tag) AS tags"
+            " FROM ranked AS r CROSS JOIN LATERAL jsonb_array_elements_text(r.tags) AS t(tag)"
+            " GROUP BY r.project_id, r.trace_id"
+        )
+    assert_never(backend)
+
+
+def _milliseconds_between(backend: Backend, start: str, end: str) -> str:
+    if backend == "duckdb":
+        return f"(epoch_us({end}) - epoch_us({start})) / 1000.0"
+    if backend == "postgresql":
+        return f"CAST(EXTRACT(EPOCH FROM ({end} - {start})) * 1000 AS DOUBLE PRECISION)"
+    assert_never(backend)
+
+
+def _empty_json_list(backend: Backend) -> str:
+    if backend == "duckdb":
+        return "CAST('[]' AS JSON)"
+    if backend == "postgresql":
+        return "CAST('[]' AS JSONB)"
+    assert_never(backend)
+
+
+def upsert_sql(backend: Backend) -> str:
+    """One statement: summarize the spans of every trace in ``affected`` into ``traces``."""
+    return f"""
+INSERT INTO traces (project_id, trace_id, {_UPDATED})
+WITH ranked AS (
+    SELECT {_RANKED_COLUMNS}, row_number() OVER (
+        PARTITION BY s.project_id, s.trace_id
+        ORDER BY CASE WHEN s.parent_span_id IS NULL THEN 0 ELSE 1 END, s.start_time, s.span_id
+    ) AS position
+    FROM spans AS s
+    JOIN (SELECT DISTINCT project_id, trace_id FROM affected) AS a
+        ON s.project_id = a.project_id AND s.trace_id = a.trace_id
+),
+totals AS (
+    SELECT project_id, trace_id,
+        min(start_time) AS start_time,
+        max(end_time) AS end_time,
+        count(*) AS span_count,
+        sum(CASE WHEN status = 'error' THEN 1 ELSE 0 END) AS error_count,
+        sum(input_tokens) AS input_tokens,
+        sum(output_tokens) AS output_tokens,
+        sum(total_tokens) AS total_tokens,
+        sum(cost_usd) AS cost_usd,
+        max(session_id) AS any_session_id,
+        max(user_id) AS any_user_id,
+        {_distinct_list(backend, "model")} AS models,
+        {_distinct_list(backend, "kind")} AS kinds
+    FROM ranked
+    GROUP BY project_id, trace_id
+),
+tag_sets AS ({_tag_sets(backend)})
+SELECT t.project_id, t.trace_id,
+    CASE WHEN f.parent_span_id IS NULL THEN f.span_id END,
+    f.name,
+    t.start_time,
+    t.end_time,
+    {_milliseconds_between(backend, "t.start_time", "t.end_time")},
+    t.span_count,
+    t.error_count,
+    t.input_tokens,
+    t.output_tokens,
+    t.total_tokens,
+    t.cost_usd,
+    COALESCE(f.session_id, t.any_session_id),
+    COALESCE(f.user_id, t.any_user_id),
+    COALESCE(g.tags, {_empty_json_list(backend)}),
+    t.models,
+    t.kinds,
+    substr(f.input, 1, {PREVIEW_CHARS}),
+    substr(f.output, 1, {PREVIEW_CHARS}),
+    CURRENT_TIMESTAMP
+FROM totals AS t
+JOIN ranked AS f ON f.project_id = t.project_id AND f.trace_id = t.trace_id AND f.position = 1
+LEFT JOIN tag_sets AS g ON g.project_id = t.project_id AND g.trace_id = t.trace_id
+ON CONFLICT (project_id, trace_id) DO UPDATE SET
+    {", ".join(f"{column} = excluded.{column}" for column in _UPDATED.split(", "))}
+"""

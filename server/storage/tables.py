@@ -1,0 +1,125 @@
+"""The storage schema: SQLAlchemy Core tables, one definition for DuckDB and Postgres.
+
+This module is the live schema. Migrations never import it (each revision snapshots what it
+needs); the drift test compares a migrated Postgres database with this metadata, so a change
+here without a revision fails the tests.
+
+Column names are a user-facing SQL surface (ARCHITECTURE.md decision 8): plain words, no
+prefixes, the same names as the fields of ``server.model.SpanRecord``.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
+
+metadata = sa.MetaData()
+
+# JSON on DuckDB, JSONB on Postgres (binary, indexable, deduplicated keys).
+Json = sa.JSON().with_variant(JSONB(), "postgresql")
+# Microsecond timestamps with time zone on both backends; stored in UTC.
+Timestamp = sa.DateTime(timezone=True)
+
+projects = sa.Table(
+    "projects",
+    metadata,
+    sa.Column("id", sa.Text(), primary_key=True),
+    sa.Column("name", sa.Text(), nullable=False, unique=True),
+    sa.Column("created_at", Timestamp, nullable=False),
+)
+
+spans = sa.Table(
+    "spans",
+    metadata,
+    sa.Column("project_id", sa.Text(), primary_key=True),
+    sa.Column("trace_id", sa.Text(), primary_key=True),
+    sa.Column("span_id", sa.Text(), primary_key=True),
+    sa.Column("parent_span_id", sa.Text()),
+    sa.Column("name", sa.Text(), nullable=False),
+    sa.Column("kind", sa.Text(), nullable=False),
+    sa.Column("status", sa.Text(), nullable=False),
+    sa.Column("status_message", sa.Text()),
+    sa.Column("start_time", Timestamp, nullable=False),
+    sa.Column("end_time", Timestamp, nullable=False),
+    sa.Column("duration_ms", sa.Double(), nullable=False),
+    sa.Column("service_name", sa.Text()),
+    sa.Column("scope_name", sa.Text()),
+    sa.Column("model", sa.Text()),
+    sa.Column("provider", sa.Text()),
+    sa.Column("input_tokens", sa.BigInteger()),
+    sa.Column("output_tokens", sa.BigInteger()),
+    sa.Column("total_tokens", sa.BigInteger()),
+    sa.Column("cache_read_tokens", sa.BigInteger()),
+    sa.Column("cache_write_tokens", sa.BigInteger()),
+    sa.Column("reasoning_tokens", sa.BigInteger()),
+    sa.Column("cost_usd", sa.Double()),
+    sa.Column("cost_source", sa.Text()),
+    sa.Column("input", sa.Text()),
+    sa.Column("input_mime_type", sa.Text()),
+    sa.Column("output", sa.Text()),
+    sa.Column("output_mime_type", sa.Text()),
+    sa.Column("input_messages", Json),
+    sa.Column("output_messages", Json),
+    sa.Column("documents", Json),
+    sa.Column("tool_name", sa.Text()),
+    sa.Column("tool_arguments", sa.Text()),
+    sa.Column("tool_result", sa.Text()),
+    sa.Column("session_id", sa.Text()),
+    sa.Column("user_id", sa.Text()),
+    sa.Column("tags", Json, nullable=False),
+    sa.Column("metadata", Json, nullable=False),
+    sa.Column("attributes", Json, nullable=False),
+    sa.Column("resource_attributes", Json, nullable=False),
+    sa.Column("events", Json, nullable=False),
+    sa.Column("links", Json, nullable=False),
+    sa.Column("dialects", Json, nullable=False),
+    sa.Column("unmapped_keys", Json, nullable=False),
+    # Trace detail reads spans by (project_id, trace_id): the primary key's prefix serves it.
+)
+
+traces = sa.Table(
+    "traces",
+    metadata,
+    sa.Column("project_id", sa.Text(), primary_key=True),
+    sa.Column("trace_id", sa.Text(), primary_key=True),
+    sa.Column("root_span_id", sa.Text()),  # NULL until the root span (no parent) arrives
+    sa.Column("name", sa.Text(), nullable=False),
+    sa.Column("start_time", Timestamp, nullable=False),
+    sa.Column("end_time", Timestamp, nullable=False),
+    sa.Column("duration_ms", sa.Double(), nullable=False),
+    sa.Column("span_count", sa.BigInteger(), nullable=False),
+    sa.Column("error_count", sa.BigInteger(), nullable=False),
+    sa.Column("input_tokens", sa.BigInteger()),
+    sa.Column("output_tokens", sa.BigInteger()),
+    sa.Column("total_tokens", sa.BigInteger()),
+    sa.Column("cost_usd", sa.Double()),  # NULL when no span has a cost
+    sa.Column("session_id", sa.Text()),
+    sa.Column("user_id", sa.Text()),
+    sa.Column("tags", Json, nullable=False),
+    sa.Column("models", Json, nullable=False),
+    sa.Column("kinds", Json, nullable=False),
+    sa.Column("input_preview", sa.Text()),
+    sa.Column("output_preview", sa.Text()),
+    sa.Column("updated_at", Timestamp, nullable=False),
+    sa.Index("ix_traces_session", "project_id", "session_id", "start_time"),
+    sa.Index("ix_traces_user", "project_id", "user_id", "start_time"),
+)
+
+# The trace list: newest first, ties broken by trace_id DESC (keyset pagination). Both columns
+# descend so that the index order matches the list's ORDER BY exactly.
+sa.Index("ix_traces_list", traces.c.project_id, traces.c.start_time.desc(), traces.c.trace_id.desc())
+
+# Chat messages from a span's GenAI log events (OTLP logs), stored apart from the span and
+# merged into it when read: the log records and the span may arrive in either order. Keyed by
+# a hash of the events, so a resent batch changes nothing.
+span_log_messages = sa.Table(
+    "span_log_messages",
+    metadata,
+    sa.Column("project_id", sa.Text(), primary_key=True),
+    sa.Column("trace_id", sa.Text(), primary_key=True),
+    sa.Column("span_id", sa.Text(), primary_key=True),
+    sa.Column("key", sa.Text(), primary_key=True),
+    sa.Column("time", Timestamp, nullable=False),
+    sa.Column("input_messages", Json, nullable=False),
+    sa.Column("output_messages", Json, nullable=False),
+)

@@ -1,0 +1,162 @@
+"""One writer thread with group commit (ARCHITECTURE.md, decisions 3 and 5).
+
+Requests put their normalized spans in a bounded queue and wait for a future. The writer
+takes everything waiting (up to ``max_batch_spans``), writes it in ONE transaction and
+then resolves every future of the group: a request is acknowledged only after its spans
+are committed. A full queue refuses at once (the caller answers 503 + Retry-After); a
+transient database fault fails the group's futures with ``TransientStorageError`` (503).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections import deque
+from collections.abc import Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass
+
+from server.model import LogMessages, SpanRecord
+from server.storage.base import Store, TransientStorageError
+
+logger = logging.getLogger("spanscope.writer")
+
+
+class QueueFull(Exception):  # noqa: N818 - named like queue.Full
+    """The writer has more spans waiting than it may hold."""
+
+
+@dataclass
+class _Request:
+    spans: Sequence[SpanRecord]
+    future: Future[int]
+    log_messages: Sequence[LogMessages] = ()
+
+    @property
+    def size(self) -> int:
+        return len(self.spans) + len(self.log_messages)
+
+
+@dataclass(frozen=True)
+class WriterStats:
+    spans_committed: int
+    transactions: int
+    queued_spans: int
+    failed_transactions: int
+
+
+def _fault(point: str) -> None:
+    """Test hook for the kill test: ``SPANSCOPE_FAULT=<point>`` kills the process here.
+
+    Points: ``before_commit`` (parsed and queued, nothing committed) and
+    ``after_commit`` (committed, no response sent). Off unless the variable is set."""
+    if os.environ.get("SPANSCOPE_FAULT") == point:
+        os._exit(137)
+
+
+class SpanWriter:
+    def __init__(self, store: Store, *, max_queue_spans: int, max_batch_spans: int) -> None:
+        self._store = store
+        self._max_queue_spans = max_queue_spans
+        self._max_batch_spans = max_batch_spans
+        self._cond = threading.Condition(threading.Lock())
+        self._queue: deque[_Request] = deque()
+        self._queued_spans = 0
+        self._closed = False
+        self._committed = self._transactions = self._failed = 0
+        self._thread = threading.Thread(target=self._run, name="spanscope-writer", daemon=True)
+        self._thread.start()
+
+    def submit(self, spans: Sequence[SpanRecord]) -> Future[int]:
+        """Queue spans for the next commit; the future resolves after it."""
+        return self._enqueue(_Request(spans, Future()))
+
+    def submit_log_messages(self, items: Sequence[LogMessages]) -> Future[int]:
+        """Queue messages from GenAI log events; committed like spans."""
+        return self._enqueue(_Request((), Future(), items))
+
+    def _enqueue(self, request: _Request) -> Future[int]:
+        if not request.size:
+            request.future.set_result(0)
+            return request.future
+        with self._cond:
+            if self._closed:
+                raise QueueFull("the collector is shutting down")
+            if self._queued_spans and self._queued_spans + request.size > self._max_queue_spans:
+                raise QueueFull(f"{self._queued_spans} spans are waiting to be written")
+            self._queue.append(request)
+            self._queued_spans += request.size
+            self._cond.notify()
+        return request.future
+
+    def stats(self) -> WriterStats:
+        with self._cond:
+            return WriterStats(self._committed, self._transactions, self._queued_spans, self._failed)
+
+    def close(self, timeout: float = 30.0) -> None:
+        """Write what is queued, then stop."""
+        with self._cond:
+            self._closed = True
+            self._cond.notify()
+        self._thread.join(timeout)
+
+    def _next_group(self) -> list[_Request] | None:
+        with self._cond:
+            while not self._queue and not self._closed:
+                self._cond.wait()
+            if not self._queue:
+                return None
+            group = [self._queue.popleft()]
+            size = group[0].size
+            while self._queue and size + self._queue[0].size <= self._max_batch_spans:
+                request = self._queue.popleft()
+                group.append(request)
+                size += request.size
+            self._queued_spans -= size
+            return group
+
+    def _run(self) -> None:
+        while True:
+            group = self._next_group()
+            if group is None:
+                return
+            self._commit(group)
+
+    def _commit(self, group: list[_Request]) -> None:
+        spans = [span for request in group for span in request.spans]
+        log_messages = [item for request in group for item in request.log_messages]
+        try:
+            _fault("before_commit")
+            if spans:
+                self._store.write(spans)
+            if log_messages:
+                self._store.write_log_messages(log_messages)
+            _fault("after_commit")
+        except TransientStorageError as error:
+            logger.warning(
+                "transient storage fault, %d requests will be retried by their clients: %s", len(group), error
+            )
+            self._fail(group, error)
+            return
+        except Exception as error:
+            if len(group) > 1:
+                # One request's data may be what breaks the transaction: write each alone
+                # so that the others are still stored.
+                for request in group:
+                    self._commit([request])
+                return
+            logger.exception("writing %d spans failed", len(spans))
+            self._fail(group, error)
+            return
+        with self._cond:
+            self._committed += len(spans)
+            self._transactions += 1
+        for request in group:
+            request.future.set_result(request.size)
+
+    def _fail(self, group: list[_Request], error: BaseException) -> None:
+        with self._cond:
+            self._failed += 1
+        for request in group:
+            request.future.set_exception(error)
