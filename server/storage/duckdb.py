@@ -24,8 +24,9 @@ import sqlalchemy as sa
 from server.model import SpanRecord
 
 from .batch import SPAN_COLUMNS, ColumnKind
+from .delta import DELTA_COLUMNS, trace_deltas
 from .sqlstore import SqlStore, unwrap
-from .summary import upsert_sql
+from .summary import merge_sql_duckdb
 from .urls import assert_never
 
 _TRANSIENT = (duckdb.IOException, duckdb.TransactionException, duckdb.ConnectionException)
@@ -54,9 +55,24 @@ _EXPRESSIONS = ", ".join(_select_expression(name, kind) for name, kind in SPAN_C
 INSERT_SPANS = (
     f"INSERT INTO spans ({_NAMES}) SELECT {_EXPRESSIONS} FROM batch"
     # RETURNING yields only the rows actually inserted: the traces whose summary must change.
-    " ON CONFLICT DO NOTHING RETURNING project_id, trace_id"
+    " ON CONFLICT DO NOTHING RETURNING project_id, trace_id, span_id"
 )
 
+
+MERGE_SUMMARIES = merge_sql_duckdb()
+_DELTA_TYPES = {"start_time": pa.timestamp("us", tz="UTC"), "end_time": pa.timestamp("us", tz="UTC")}
+_DELTA_NUMBERS = {"duration_ms": pa.float64(), "cost_usd": pa.float64()}
+DELTA_SCHEMA = pa.schema(
+    [
+        (
+            name,
+            _DELTA_TYPES.get(name)
+            or _DELTA_NUMBERS.get(name)
+            or (pa.int64() if name.endswith(("count", "tokens")) else pa.string()),
+        )
+        for name in DELTA_COLUMNS
+    ]
+)
 
 # One writer per database file in this process: two concurrent upserts of one trace summary would
 # conflict (DuckDB aborts one transaction) instead of waiting. Keyed by file, not by store,
@@ -89,20 +105,21 @@ class DuckDBStore(SqlStore):
         with self._write_lock:
             return super().write(spans)
 
-    def _insert(self, driver: Any, columns: dict[str, list[Any]]) -> int:
+    def _insert(self, driver: Any, spans: Sequence[SpanRecord], columns: dict[str, list[Any]]) -> int:
         driver.register("batch", pa.Table.from_pydict(columns, schema=ARROW_SCHEMA))
         try:
             # fetchall: a DB-API result is executed exactly once (a relation could run again).
-            inserted: list[tuple[str, str]] = driver.execute(INSERT_SPANS).fetchall()
+            inserted: list[tuple[str, str, str]] = driver.execute(INSERT_SPANS).fetchall()
             if not inserted:
                 return 0  # a resent batch: every summary is already right
-            project_ids, trace_ids = zip(*inserted, strict=True)
-            driver.register("affected", pa.table({"project_id": project_ids, "trace_id": trace_ids}))
-            driver.execute(upsert_sql("duckdb"))
+            keys = set(inserted)
+            new_spans = [span for span in spans if (span.project_id, span.trace_id, span.span_id) in keys]
+            driver.register("delta", pa.Table.from_pydict(trace_deltas(new_spans), schema=DELTA_SCHEMA))
+            driver.execute(MERGE_SUMMARIES)
             return len(inserted)
         finally:
             # The views pin the Arrow tables; dropping them frees the batch's memory.
-            for view in ("batch", "affected"):
+            for view in ("batch", "delta"):
                 with contextlib.suppress(duckdb.Error):
                     driver.unregister(view)
 

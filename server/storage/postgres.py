@@ -7,10 +7,13 @@ replicas, so two transactions can write spans of one trace at once; see ``LOCK_T
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import psycopg
 import sqlalchemy as sa
+
+from server.model import SpanRecord
 
 from .batch import SPAN_COLUMNS, ColumnKind
 from .sqlstore import SqlStore, unwrap
@@ -76,7 +79,7 @@ class PostgresStore(SqlStore):
         )
         super().__init__(engine)
 
-    def _insert(self, driver: Any, columns: dict[str, list[Any]]) -> int:
+    def _insert(self, driver: Any, spans: Sequence[SpanRecord], columns: dict[str, list[Any]]) -> int:
         with driver.cursor() as cursor:
             # The planner overestimates these statements (a set-returning function counts as 100
             # rows per span) and JIT-compiles them: 30+ ms a batch, more than the work itself.

@@ -32,7 +32,7 @@ class SqlStore:
 
     # -- backend hooks --------------------------------------------------------------------------
 
-    def _insert(self, driver: Any, columns: dict[str, list[Any]]) -> int:
+    def _insert(self, driver: Any, spans: Sequence[SpanRecord], columns: dict[str, list[Any]]) -> int:
         """In the open transaction on the driver connection: insert the new spans, fill the
         ``affected`` relation, run the summary upsert; return how many spans were new."""
         raise NotImplementedError
@@ -45,10 +45,17 @@ class SqlStore:
     def write(self, spans: Sequence[SpanRecord]) -> int:
         if not spans:
             return 0
+        # A span sent twice in one batch (two resent requests grouped into one commit) is one
+        # row; the first copy wins, as ON CONFLICT DO NOTHING does across batches.
+        unique: dict[tuple[str, str, str], SpanRecord] = {}
+        for span in spans:
+            unique.setdefault((span.project_id, span.trace_id, span.span_id), span)
+        if len(unique) < len(spans):
+            spans = list(unique.values())
         columns = span_columns(spans)
         with self._translate_errors(), self._engine.begin() as connection:
             driver = connection.connection.driver_connection
-            return self._insert(driver, columns)
+            return self._insert(driver, spans, columns)
 
     def list_traces(self, project_id: str, filters: TraceFilter, limit: int, cursor: str | None) -> TracePage:
         if limit < 1:

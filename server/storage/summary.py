@@ -146,3 +146,71 @@ LEFT JOIN tag_sets AS g ON g.project_id = t.project_id AND g.trace_id = t.trace_
 ON CONFLICT (project_id, trace_id) DO UPDATE SET
     {", ".join(f"{column} = excluded.{column}" for column in _UPDATED.split(", "))}
 """
+
+
+def _sum_or_null(column: str) -> str:
+    """Add two nullable totals: NULL only when both are (no span reported it)."""
+    return (
+        f"CASE WHEN traces.{column} IS NULL AND excluded.{column} IS NULL THEN NULL "
+        f"ELSE COALESCE(traces.{column}, 0) + COALESCE(excluded.{column}, 0) END"
+    )
+
+
+def _from_first(column: str) -> str:
+    """A field of the trace's "first" span: the existing summary's unless the batch brings the
+    root (and the summary had none) or, with no root anywhere, an earlier span."""
+    return (
+        f"CASE WHEN traces.root_span_id IS NOT NULL THEN traces.{column} "
+        f"WHEN excluded.root_span_id IS NOT NULL OR excluded.start_time < traces.start_time "
+        f"THEN excluded.{column} ELSE traces.{column} END"
+    )
+
+
+def _union(column: str) -> str:
+    return (
+        f"to_json(list_sort(list_distinct(list_concat("
+        f"CAST(traces.{column} AS VARCHAR[]), CAST(excluded.{column} AS VARCHAR[])))))"
+    )
+
+
+def merge_sql_duckdb() -> str:
+    """DuckDB: merge per-trace deltas of the new spans (a registered relation ``delta``, see
+    ``delta.py``) into the stored summaries, field by field."""
+    merged = {
+        "root_span_id": "COALESCE(traces.root_span_id, excluded.root_span_id)",
+        "name": _from_first("name"),
+        "input_preview": _from_first("input_preview"),
+        "output_preview": _from_first("output_preview"),
+        "session_id": f"COALESCE({_from_first('session_id')}, traces.session_id, excluded.session_id)",
+        "user_id": f"COALESCE({_from_first('user_id')}, traces.user_id, excluded.user_id)",
+        "start_time": "least(traces.start_time, excluded.start_time)",
+        "end_time": "greatest(traces.end_time, excluded.end_time)",
+        "duration_ms": (
+            "(epoch_us(greatest(traces.end_time, excluded.end_time))"
+            " - epoch_us(least(traces.start_time, excluded.start_time))) / 1000.0"
+        ),
+        "span_count": "traces.span_count + excluded.span_count",
+        "error_count": "traces.error_count + excluded.error_count",
+        "input_tokens": _sum_or_null("input_tokens"),
+        "output_tokens": _sum_or_null("output_tokens"),
+        "total_tokens": _sum_or_null("total_tokens"),
+        "cost_usd": _sum_or_null("cost_usd"),
+        "tags": _union("tags"),
+        "models": _union("models"),
+        "kinds": _union("kinds"),
+        "updated_at": "now()",  # DuckDB binds a bare CURRENT_TIMESTAMP here as a column name
+    }
+    columns = _UPDATED.split(", ")
+    assert set(merged) == set(columns), "every summary column needs a merge rule"
+    values = ", ".join(
+        f"CAST({column} AS JSON)"
+        if column in ("tags", "models", "kinds")
+        else ("now()" if column == "updated_at" else column)
+        for column in columns
+    )
+    return (
+        f"INSERT INTO traces (project_id, trace_id, {_UPDATED})\n"
+        f"SELECT project_id, trace_id, {values} FROM delta\n"
+        "ON CONFLICT (project_id, trace_id) DO UPDATE SET\n    "
+        + ",\n    ".join(f"{column} = {expression}" for column, expression in merged.items())
+    )
