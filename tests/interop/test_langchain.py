@@ -3,7 +3,6 @@ tool and a prompt | model | parser chain, all in one trace."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -102,8 +101,7 @@ def test_chat_model_output_messages(pipeline: list[Span]) -> None:
     [decision] = first["output_messages"]
     assert decision["role"] == "assistant"
     [call] = [part for part in decision["parts"] if part["type"] == "tool_call"]
-    arguments = json.loads(call["arguments"]) if isinstance(call["arguments"], str) else call["arguments"]
-    assert (call["id"], call["name"], arguments) == ("call_lc_0001", "lookup_order", {"order_id": "ORD-1042"})
+    assert (call["id"], call["name"], call["arguments"]) == ("call_lc_0001", "lookup_order", {"order_id": "ORD-1042"})
     assert [(message["role"], text_parts(message)) for message in second["output_messages"]] == [
         ("assistant", [FINAL_ANSWER])
     ]
