@@ -114,7 +114,10 @@ class SpanWriter:
                 group.append(request)
                 size += request.size
             self._queued_spans -= size
-            return group
+        # Claim the futures. A request whose waiter cancelled it got no answer, so its client
+        # retries: it is dropped here, and set_result can no longer fail on a cancelled
+        # future (which would kill this thread and every later commit with it).
+        return [request for request in group if request.future.set_running_or_notify_cancel()]
 
     def _run(self) -> None:
         while True:
@@ -124,6 +127,8 @@ class SpanWriter:
             self._commit(group)
 
     def _commit(self, group: list[_Request]) -> None:
+        if not group:
+            return
         spans = [span for request in group for span in request.spans]
         log_messages = [item for request in group for item in request.log_messages]
         try:

@@ -81,7 +81,10 @@ async def _ingest(request: Request, handler: Callable[[Collector, bytes, str], A
         # Decoding and normalizing are CPU work: off the event loop.
         accepted = await run_in_threadpool(handler, collector, body, content_type)
         if accepted.commit is not None:
-            await asyncio.wait_for(asyncio.wrap_future(accepted.commit), collector.settings.commit_timeout)
+            # shield: a timed-out wait must not cancel the writer's future (the commit goes on,
+            # and the client's retry is idempotent).
+            commit = asyncio.wrap_future(accepted.commit)
+            await asyncio.wait_for(asyncio.shield(commit), collector.settings.commit_timeout)
     except OtlpDecodeError as error:
         return _error(400, str(error), content_type)
     except BodyTooLarge as error:

@@ -82,6 +82,8 @@ def _genai_message(item: Any, default_role: str, decoded: bool) -> Message | Non
 def genai_messages(value: Any, default_role: str = "user") -> list[Message] | None:
     """``gen_ai.input.messages`` / ``gen_ai.output.messages``: JSON text or decoded list."""
     decoded = parse_json_if_container(value)
+    if isinstance(decoded, dict) and isinstance(decoded.get("messages"), list):
+        decoded = decoded["messages"]  # {"messages": [...]}, as some wrappers send them
     if isinstance(decoded, (str, dict)):
         decoded = [decoded]
     if not isinstance(decoded, list):
