@@ -18,7 +18,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 
 from server.model import LogMessages, SpanRecord
-from server.storage.base import Store, TransientStorageError
+from server.storage.base import PreparedBatch, Store, TransientStorageError
 
 logger = logging.getLogger("spanscope.writer")
 
@@ -29,13 +29,13 @@ class QueueFull(Exception):  # noqa: N818 - named like queue.Full
 
 @dataclass
 class _Request:
-    spans: Sequence[SpanRecord]
+    batch: PreparedBatch | None
     future: Future[int]
     log_messages: Sequence[LogMessages] = ()
 
     @property
     def size(self) -> int:
-        return len(self.spans) + len(self.log_messages)
+        return (self.batch.count if self.batch is not None else 0) + len(self.log_messages)
 
 
 @dataclass(frozen=True)
@@ -69,12 +69,13 @@ class SpanWriter:
         self._thread.start()
 
     def submit(self, spans: Sequence[SpanRecord]) -> Future[int]:
-        """Queue spans for the next commit; the future resolves after it."""
-        return self._enqueue(_Request(spans, Future()))
+        """Queue spans for the next commit; the future resolves after it. They are encoded
+        for the database here, on the caller's thread, not on the one writer thread."""
+        return self._enqueue(_Request(self._store.prepare(spans) if spans else None, Future()))
 
     def submit_log_messages(self, items: Sequence[LogMessages]) -> Future[int]:
         """Queue messages from GenAI log events; committed like spans."""
-        return self._enqueue(_Request((), Future(), items))
+        return self._enqueue(_Request(None, Future(), items))
 
     def _enqueue(self, request: _Request) -> Future[int]:
         if not request.size:
@@ -129,12 +130,12 @@ class SpanWriter:
     def _commit(self, group: list[_Request]) -> None:
         if not group:
             return
-        spans = [span for request in group for span in request.spans]
+        batches = [request.batch for request in group if request.batch is not None]
         log_messages = [item for request in group for item in request.log_messages]
         try:
             _fault("before_commit")
-            if spans:
-                self._store.write(spans)
+            if batches:
+                self._store.write_prepared(batches)
             if log_messages:
                 self._store.write_log_messages(log_messages)
             _fault("after_commit")
@@ -151,11 +152,11 @@ class SpanWriter:
                 for request in group:
                     self._commit([request])
                 return
-            logger.exception("writing %d spans failed", len(spans))
+            logger.exception("writing %d spans failed", sum(batch.count for batch in batches))
             self._fail(group, error)
             return
         with self._cond:
-            self._committed += len(spans)
+            self._committed += sum(batch.count for batch in batches)
             self._transactions += 1
         for request in group:
             request.future.set_result(request.size)

@@ -51,6 +51,18 @@ class TracePage:
     next_cursor: str | None = None  # pass it back to get the next page; None on the last page
 
 
+@dataclass(frozen=True)
+class PreparedBatch:
+    """Spans already encoded for a backend's bulk insert (``Store.prepare``)."""
+
+    spans: list[SpanRecord]
+    payload: Any
+
+    @property
+    def count(self) -> int:
+        return len(self.spans)
+
+
 class Store(Protocol):
     """Spans in, traces out. One implementation per backend (``server.storage.duckdb``,
     ``server.storage.postgres``); ``server.storage.open_store`` picks one by URL.
@@ -64,6 +76,14 @@ class Store(Protocol):
     def write(self, spans: Sequence[SpanRecord]) -> int:
         """Store ``spans`` in one transaction and refresh the summary of every trace they touch.
         Idempotent: spans already stored are left as they are. Returns how many were new."""
+        ...
+
+    def prepare(self, spans: Sequence[SpanRecord]) -> PreparedBatch:
+        """Encode spans for ``write_prepared`` (CPU only; safe on any thread)."""
+        ...
+
+    def write_prepared(self, batches: Sequence[PreparedBatch]) -> int:
+        """``write`` for batches encoded beforehand: one transaction for all of them."""
         ...
 
     def list_traces(self, project_id: str, filters: TraceFilter, limit: int, cursor: str | None) -> TracePage:

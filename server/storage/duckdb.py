@@ -23,7 +23,8 @@ import sqlalchemy as sa
 
 from server.model import SpanRecord
 
-from .batch import SPAN_COLUMNS, ColumnKind
+from .base import PreparedBatch
+from .batch import SPAN_COLUMNS, ColumnKind, span_columns
 from .delta import DELTA_COLUMNS, trace_deltas
 from .sqlstore import SqlStore, unwrap
 from .summary import merge_sql_duckdb
@@ -101,12 +102,18 @@ class DuckDBStore(SqlStore):
         super().__init__(engine)
         self._write_lock = _write_lock(url)
 
-    def write(self, spans: Sequence[SpanRecord]) -> int:
+    def write_prepared(self, batches: Sequence[PreparedBatch]) -> int:
         with self._write_lock:
-            return super().write(spans)
+            return super().write_prepared(batches)
 
-    def _insert(self, driver: Any, spans: Sequence[SpanRecord], columns: dict[str, list[Any]]) -> int:
-        driver.register("batch", pa.Table.from_pydict(columns, schema=ARROW_SCHEMA))
+    def _encode(self, spans: Sequence[SpanRecord]) -> pa.Table:
+        return pa.Table.from_pydict(span_columns(spans), schema=ARROW_SCHEMA)
+
+    def _combine(self, payloads: list[Any]) -> pa.Table:
+        return pa.concat_tables(payloads)  # no copy: the chunks are reused
+
+    def _insert(self, driver: Any, spans: Sequence[SpanRecord], payload: Any) -> int:
+        driver.register("batch", payload)
         try:
             # fetchall: a DB-API result is executed exactly once (a relation could run again).
             inserted: list[tuple[str, str, str]] = driver.execute(INSERT_SPANS).fetchall()

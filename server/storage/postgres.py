@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from server.model import SpanRecord
 
-from .batch import SPAN_COLUMNS, ColumnKind
+from .batch import SPAN_COLUMNS, ColumnKind, span_columns
 from .sqlstore import SqlStore, unwrap
 from .summary import upsert_sql
 from .urls import assert_never, engine_url
@@ -79,7 +79,18 @@ class PostgresStore(SqlStore):
         )
         super().__init__(engine)
 
-    def _insert(self, driver: Any, spans: Sequence[SpanRecord], columns: dict[str, list[Any]]) -> int:
+    def _encode(self, spans: Sequence[SpanRecord]) -> dict[str, list[Any]]:
+        return span_columns(spans)
+
+    def _combine(self, payloads: list[Any]) -> dict[str, list[Any]]:
+        combined: dict[str, list[Any]] = {name: [] for name in payloads[0]}
+        for payload in payloads:
+            for name, values in payload.items():
+                combined[name].extend(values)
+        return combined
+
+    def _insert(self, driver: Any, spans: Sequence[SpanRecord], payload: Any) -> int:
+        columns: dict[str, list[Any]] = payload
         with driver.cursor() as cursor:
             # The planner overestimates these statements (a set-returning function counts as 100
             # rows per span) and JIT-compiles them: 30+ ms a batch, more than the work itself.
