@@ -13,21 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-SpanKind = Literal[
-    "llm", "embedding", "retriever", "reranker", "tool", "agent", "chain", "guardrail", "evaluator", "span"
-]
-SPAN_KINDS: tuple[str, ...] = (
-    "llm",
-    "embedding",
-    "retriever",
-    "reranker",
-    "tool",
-    "agent",
-    "chain",
-    "guardrail",
-    "evaluator",
-    "span",
-)
+# One list of span kinds for the SDK and the collector.
+from tracer._internal.conventions import SPAN_KINDS, SpanKind
+
+__all__ = ["DEFAULT_PROJECT", "SPAN_KINDS", "LogMessages", "RawEvent", "RawSpan", "SpanKind", "SpanRecord"]
+
 SpanStatus = Literal["unset", "ok", "error"]
 DEFAULT_PROJECT = "default"
 

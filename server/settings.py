@@ -12,18 +12,11 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from tracer._internal.settings import Setting, SettingError
+from tracer._internal.settings import Setting, SettingError, parse_positive_float, parse_positive_int, verbatim
 
 
 def _default_database_url() -> str:
     return f"duckdb:///{Path.cwd() / '.spanscope' / 'spanscope.duckdb'}"
-
-
-def _positive_int(text: str) -> int:
-    number = int(text)
-    if number <= 0:
-        raise ValueError(f"expected a whole number above 0, got {text!r}")
-    return number
 
 
 def _port(text: str) -> int:
@@ -33,34 +26,26 @@ def _port(text: str) -> int:
     return number
 
 
-def _positive_float(text: str) -> float:
-    number = float(text)
-    if number <= 0:
-        raise ValueError(f"expected a number above 0, got {text!r}")
-    return number
-
-
-def _same(text: str) -> str:
-    return text
-
-
 SERVER_SETTINGS: tuple[Setting, ...] = (
-    Setting("database_url", "duckdb:///path/file.duckdb or postgresql+psycopg://user@host/db.", None, _same),
-    Setting("host", "Address the collector listens on.", "127.0.0.1", _same),
+    Setting("database_url", "duckdb:///path/file.duckdb or postgresql+psycopg://user@host/db.", None, verbatim),
+    Setting("host", "Address the collector listens on.", "127.0.0.1", verbatim),
     Setting("port", "Port of the collector (OTLP/HTTP and the API).", 4318, _port),
     Setting(
-        "max_body_bytes", "Largest request body after decompression; above it: 413.", 64 * 1024 * 1024, _positive_int
+        "max_body_bytes",
+        "Largest request body after decompression; above it: 413.",
+        64 * 1024 * 1024,
+        parse_positive_int,
     ),
     Setting(
         "max_queue_spans",
         "Spans accepted but not yet committed; above it new requests get 503 + Retry-After.",
         100_000,
-        _positive_int,
+        parse_positive_int,
     ),
-    Setting("max_batch_spans", "Most spans the writer commits in one transaction.", 20_000, _positive_int),
-    Setting("commit_timeout", "Seconds a request waits for its commit before 503.", 30.0, _positive_float),
-    Setting("retry_after", "Seconds sent in Retry-After with a 503.", 1, _positive_int),
-    Setting("project", "The project spans are stored in until API keys say otherwise.", "default", _same),
+    Setting("max_batch_spans", "Most spans the writer commits in one transaction.", 20_000, parse_positive_int),
+    Setting("commit_timeout", "Seconds a request waits for its commit before 503.", 30.0, parse_positive_float),
+    Setting("retry_after", "Seconds sent in Retry-After with a 503.", 1, parse_positive_int),
+    Setting("project", "The project spans are stored in until API keys say otherwise.", "default", verbatim),
 )
 
 

@@ -21,7 +21,7 @@ class SettingError(ValueError):
     """A setting has a value that cannot be used; the message names the setting."""
 
 
-def _parse_bool(text: str) -> bool:
+def parse_bool(text: str) -> bool:
     lowered = text.strip().lower()
     if lowered in ("1", "true", "yes", "on"):
         return True
@@ -30,28 +30,28 @@ def _parse_bool(text: str) -> bool:
     raise ValueError(f"expected true or false, got {text!r}")
 
 
-def _parse_rate(text: str) -> float:
+def parse_rate(text: str) -> float:
     rate = float(text)
     if not 0.0 <= rate <= 1.0:
         raise ValueError(f"expected a number from 0 to 1, got {text!r}")
     return rate
 
 
-def _parse_positive_int(text: str) -> int:
+def parse_positive_int(text: str) -> int:
     number = int(text)
     if number <= 0:
         raise ValueError(f"expected a whole number above 0, got {text!r}")
     return number
 
 
-def _parse_positive_float(text: str) -> float:
+def parse_positive_float(text: str) -> float:
     number = float(text)
     if number <= 0:
         raise ValueError(f"expected a number above 0, got {text!r}")
     return number
 
 
-def _parse_compression(text: str) -> str:
+def parse_compression(text: str) -> str:
     lowered = text.strip().lower()
     if lowered not in ("gzip", "none"):
         raise ValueError(f"expected gzip or none, got {text!r}")
@@ -119,7 +119,7 @@ class Setting:
             raise SettingError(f"{source}: {error}") from None
 
 
-def _same(text: str) -> str:
+def verbatim(text: str) -> str:
     return text
 
 
@@ -128,39 +128,39 @@ SETTINGS: tuple[Setting, ...] = (
         "endpoint",
         "Full URL the spans are POSTed to (OTLP/HTTP JSON).",
         _traces_url(DEFAULT_ENDPOINT),
-        _same,
+        verbatim,
         otel=(
-            ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", _same),
+            ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", verbatim),
             ("OTEL_EXPORTER_OTLP_ENDPOINT", _traces_url),
         ),
     ),
-    Setting("project", "Project name sent as the X-Spanscope-Project header.", None, _same),
-    Setting("api_key", "API key, sent as Authorization: Bearer.", None, _same),
+    Setting("project", "Project name sent as the X-Spanscope-Project header.", None, verbatim),
+    Setting("api_key", "API key, sent as Authorization: Bearer.", None, verbatim),
     Setting(
         "service_name",
         "service.name of the resource (OTEL_SERVICE_NAME is read by the OTel SDK itself).",
         None,
-        _same,
+        verbatim,
     ),
     Setting(
         "capture_content",
         "Record inputs, outputs, messages, documents and tool arguments/results.",
         True,
-        _parse_bool,
-        otel=(("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", _same),),
+        parse_bool,
+        otel=(("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", verbatim),),
     ),
     Setting(
         "sample_rate",
         "Fraction of traces kept (parent-based trace-ID ratio).",
         1.0,
-        _parse_rate,
+        parse_rate,
         derived=_sampler_ratio,
     ),
     Setting(
         "max_value_size",
         "Longest recorded input/output/message value in characters; longer ones are cut with a marker.",
         32_768,
-        _parse_positive_int,
+        parse_positive_int,
     ),
     Setting(
         "headers",
@@ -168,64 +168,64 @@ SETTINGS: tuple[Setting, ...] = (
         {},
         parse_headers,
         otel=(
-            ("OTEL_EXPORTER_OTLP_TRACES_HEADERS", _same),
-            ("OTEL_EXPORTER_OTLP_HEADERS", _same),
+            ("OTEL_EXPORTER_OTLP_TRACES_HEADERS", verbatim),
+            ("OTEL_EXPORTER_OTLP_HEADERS", verbatim),
         ),
     ),
     Setting(
         "compression",
         "gzip or none.",
         "none",
-        _parse_compression,
+        parse_compression,
         otel=(
-            ("OTEL_EXPORTER_OTLP_TRACES_COMPRESSION", _same),
-            ("OTEL_EXPORTER_OTLP_COMPRESSION", _same),
+            ("OTEL_EXPORTER_OTLP_TRACES_COMPRESSION", verbatim),
+            ("OTEL_EXPORTER_OTLP_COMPRESSION", verbatim),
         ),
     ),
     Setting(
         "max_queue_bytes",
         "Encoded spans waiting for export, in bytes; above it new spans are dropped and counted.",
         256 * 1024 * 1024,
-        _parse_positive_int,
+        parse_positive_int,
     ),
     Setting(
         "export_batch_size",
         "Most spans in one export request.",
         1024,
-        _parse_positive_int,
-        otel=(("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", _same),),
+        parse_positive_int,
+        otel=(("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", verbatim),),
     ),
     Setting(
         "export_interval",
         "Seconds between exports when the batch is not full.",
         0.5,
-        _parse_positive_float,
+        parse_positive_float,
         otel=(("OTEL_BSP_SCHEDULE_DELAY", lambda ms: str(float(ms) / 1000)),),
     ),
     Setting(
         "export_timeout",
         "Seconds one export request may take.",
         10.0,
-        _parse_positive_float,
+        parse_positive_float,
     ),
     Setting(
         "max_retry_time",
         "Seconds a batch is retried (429/502/503/504, connection errors) before it is given up.",
         120.0,
-        _parse_positive_float,
+        parse_positive_float,
     ),
     Setting(
         "enabled",
         "false turns the SDK into a no-op (OTEL_SDK_DISABLED=true does too).",
         True,
-        _parse_bool,
-        otel=(("OTEL_SDK_DISABLED", lambda text: str(not _parse_bool(text))),),
+        parse_bool,
+        otel=(("OTEL_SDK_DISABLED", lambda text: str(not parse_bool(text))),),
     ),
     Setting(
         "raise_internal_errors",
         "Re-raise the SDK's own errors instead of logging them; on by default under pytest.",
         None,
-        _parse_bool,
+        parse_bool,
     ),
 )
 
