@@ -12,7 +12,8 @@ Method:
   with about 1 KB of messages and token counts, a tool), in the attributes our SDK
   writes (OTel GenAI + OpenInference), are pre-encoded as 512-span protobuf requests
   before the clock starts: only ingest is timed.
-- The collector (``spanscope server``) runs in its own process on a fresh database. A
+- The collector (``spanscope server``, with its default ingest worker processes) runs on a
+  fresh database; its RSS figure adds up the collector's and its workers' peaks. A
   separate loader process sends the requests over 4 keep-alive connections and retries
   503s after their Retry-After, as OTLP exporters do. The figure is spans acknowledged
   (HTTP 200, i.e. committed) per second of wall time, and the collector's peak RSS
@@ -173,10 +174,14 @@ def _wait_healthy(port: int, process: subprocess.Popen[bytes], timeout: float = 
 
 
 def _peak_rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+    """Peak RSS (VmHWM) of the collector and its ingest worker processes, added up."""
+    total = 0.0
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    for process in [pid, *map(int, children)]:
+        for line in Path(f"/proc/{process}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                total += int(line.split()[1]) / 1024
+    return total
 
 
 def _send_all(port: int, requests: list[tuple[bytes, int]]) -> tuple[float, int, int]:

@@ -6,7 +6,6 @@ lifespan, after the migrations, and stop with it (the writer commits what it hol
 
 from __future__ import annotations
 
-import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -18,8 +17,10 @@ from starlette.requests import Request
 
 from server.api import ingest, read
 from server.api.deps import Collector
+from server.ingest_work import IngestPool, tune_gc
 from server.settings import ServerSettings
 from server.storage import migrate, open_store
+from server.storage.urls import backend_of
 from server.writer import SpanWriter
 
 logger = logging.getLogger("spanscope.server")
@@ -28,19 +29,17 @@ logger = logging.getLogger("spanscope.server")
 def create_app(settings: ServerSettings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        # Ingest allocates millions of short-lived objects; with the default thresholds the
-        # cyclic GC ran so often that it took 40% of normalization time (measured). Objects
-        # alive at start-up are frozen out of collections altogether.
-        gc.set_threshold(100_000, 50, 100)
-        gc.freeze()
+        tune_gc()
         migrate.upgrade(settings.database_url)
         store = open_store(settings.database_url)
         writer = SpanWriter(store, max_queue_spans=settings.max_queue_spans, max_batch_spans=settings.max_batch_spans)
-        app.state.collector = Collector(settings, store, writer)
+        pool = IngestPool(settings.ingest_workers, settings.project, backend_of(settings.database_url))
+        app.state.collector = Collector(settings, store, writer, pool)
         try:
             yield
         finally:
             writer.close()
+            pool.close()
             store.close()
 
     app = FastAPI(

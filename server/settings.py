@@ -19,6 +19,13 @@ def _default_database_url() -> str:
     return f"duckdb:///{Path.cwd() / '.spanscope' / 'spanscope.duckdb'}"
 
 
+def _count(text: str) -> int:
+    number = int(text)
+    if number < 0:
+        raise ValueError(f"expected a whole number from 0, got {text!r}")
+    return number
+
+
 def _port(text: str) -> int:
     number = int(text)
     if not 0 <= number <= 65535:
@@ -46,6 +53,12 @@ SERVER_SETTINGS: tuple[Setting, ...] = (
     Setting("commit_timeout", "Seconds a request waits for its commit before 503.", 30.0, parse_positive_float),
     Setting("retry_after", "Seconds sent in Retry-After with a 503.", 1, parse_positive_int),
     Setting("project", "The project spans are stored in until API keys say otherwise.", "default", verbatim),
+    Setting(
+        "ingest_workers",
+        "Processes that decode and normalize OTLP requests; 0 does it in the collector process.",
+        None,
+        _count,
+    ),
 )
 
 
@@ -60,6 +73,7 @@ class ServerSettings:
     commit_timeout: float = 30.0
     retry_after: int = 1
     project: str = "default"
+    ingest_workers: int = 0
 
 
 def resolve_server_settings(
@@ -73,6 +87,8 @@ def resolve_server_settings(
         raise SettingError(f"unknown setting(s): {', '.join(sorted(unknown))}")
     environment = os.environ if env is None else env
     values = {setting.name: setting.resolve(given.get(setting.name), environment) for setting in SERVER_SETTINGS}
+    if values["ingest_workers"] is None:
+        values["ingest_workers"] = min(os.cpu_count() or 1, 4)
     if values["database_url"] is None:
         values["database_url"] = _default_database_url()
     url = str(values["database_url"])

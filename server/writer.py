@@ -73,6 +73,10 @@ class SpanWriter:
         for the database here, on the caller's thread, not on the one writer thread."""
         return self._enqueue(_Request(self._store.prepare(spans) if spans else None, Future()))
 
+    def submit_prepared(self, batch: PreparedBatch | None) -> Future[int]:
+        """Queue spans already encoded (``Store.prepare`` / ``prepare_batch``)."""
+        return self._enqueue(_Request(batch, Future()))
+
     def submit_log_messages(self, items: Sequence[LogMessages]) -> Future[int]:
         """Queue messages from GenAI log events; committed like spans."""
         return self._enqueue(_Request(None, Future(), items))

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, cast
 
 from fastapi import Request
 
+from server.ingest_work import IngestPool
 from server.settings import ServerSettings
 from server.storage.base import Store
 from server.writer import SpanWriter
@@ -23,6 +24,7 @@ class Collector:
     settings: ServerSettings
     store: Store
     writer: SpanWriter
+    ingest: IngestPool
     counters: Counter[str] = field(default_factory=Counter)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 

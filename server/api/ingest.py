@@ -12,6 +12,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
 from fastapi import APIRouter, Request
@@ -19,13 +20,11 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from server.api.deps import Collector, get_collector
-from server.normalize import normalize
 from server.otlp.body import read_body
 from server.otlp.errors import BodyTooLarge, OtlpDecodeError, UnsupportedContentType, UnsupportedEncoding
 from server.otlp.logs import decode_logs
 from server.otlp.metrics import count_data_points
 from server.otlp.responses import error_response_body, logs_response, metrics_response, traces_response
-from server.otlp.traces import decode_traces
 from server.storage.base import TransientStorageError
 from server.writer import QueueFull
 
@@ -97,18 +96,18 @@ async def _ingest(request: Request, handler: Callable[[Collector, bytes, str], A
         return _error(503, "the database did not commit in time; retry", content_type, retry_after)
     except TransientStorageError as error:
         return _error(503, f"transient database fault ({error}); retry", content_type, retry_after)
+    except BrokenProcessPool:
+        return _error(503, "an ingest worker stopped; retry", content_type, retry_after)
     return Response(accepted.content, 200, media_type=accepted.media_type)
 
 
 def _store_traces(collector: Collector, body: bytes, content_type: str) -> Accepted:
-    decoded = decode_traces(body, content_type)
-    project = collector.settings.project
-    records = [normalize(span, project) for span in decoded.spans]
+    prepared = collector.ingest.prepare(body, content_type)
     answer_type = _answer_type(content_type)
-    commit = collector.writer.submit(records)
-    collector.count("spans_received", len(decoded.spans))
-    collector.count("spans_rejected", decoded.rejected)
-    return Accepted(traces_response(decoded.rejected, "; ".join(decoded.errors[:5]), answer_type), answer_type, commit)
+    commit = collector.writer.submit_prepared(prepared.batch)
+    collector.count("spans_received", prepared.received)
+    collector.count("spans_rejected", prepared.rejected)
+    return Accepted(traces_response(prepared.rejected, prepared.error_message, answer_type), answer_type, commit)
 
 
 def _store_logs(collector: Collector, body: bytes, content_type: str) -> Accepted:

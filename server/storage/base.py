@@ -53,14 +53,18 @@ class TracePage:
 
 @dataclass(frozen=True)
 class PreparedBatch:
-    """Spans already encoded for a backend's bulk insert (``Store.prepare``)."""
+    """Spans encoded for a backend's bulk insert (``prepare_batch``). Plain data (Arrow tables,
+    lists), so it crosses process boundaries cheaply: ingest workers make it, the writer
+    inserts it."""
 
-    spans: list[SpanRecord]
-    payload: Any
+    keys: list[tuple[str, str, str]]  # (project_id, trace_id, span_id) of each row, no repeats
+    payload: Any  # the backend's bulk form: an Arrow table (DuckDB) or columns (Postgres)
+    # Per-trace summaries of these spans as if all are new (DuckDB merges them; see delta.py).
+    deltas: Any = None
 
     @property
     def count(self) -> int:
-        return len(self.spans)
+        return len(self.keys)
 
 
 class Store(Protocol):

@@ -21,36 +21,18 @@ import duckdb
 import pyarrow as pa  # type: ignore[import-untyped]
 import sqlalchemy as sa
 
-from server.model import SpanRecord
-
 from .base import PreparedBatch
-from .batch import SPAN_COLUMNS, ColumnKind, span_columns
-from .delta import DELTA_COLUMNS, trace_deltas
+from .batch import SPAN_COLUMNS, ColumnKind
 from .sqlstore import SqlStore, unwrap
-from .summary import merge_sql_duckdb
-from .urls import assert_never
+from .summary import merge_sql_duckdb, upsert_sql
 
 _TRANSIENT = (duckdb.IOException, duckdb.TransactionException, duckdb.ConnectionException)
-
-
-def _arrow_type(kind: ColumnKind) -> pa.DataType:
-    if kind == "text" or kind == "json":  # noqa: PLR1714  (`in` would not narrow the Literal for assert_never)
-        return pa.string()
-    if kind == "integer":
-        return pa.int64()
-    if kind == "float":
-        return pa.float64()
-    if kind == "time":
-        # Integer microseconds are read as-is: no conversion through Python datetimes.
-        return pa.timestamp("us", tz="UTC")
-    assert_never(kind)
 
 
 def _select_expression(name: str, kind: ColumnKind) -> str:
     return f'CAST("{name}" AS JSON)' if kind == "json" else f'"{name}"'
 
 
-ARROW_SCHEMA = pa.schema([(name, _arrow_type(kind)) for name, kind in SPAN_COLUMNS.items()])
 _NAMES = ", ".join(f'"{name}"' for name in SPAN_COLUMNS)
 _EXPRESSIONS = ", ".join(_select_expression(name, kind) for name, kind in SPAN_COLUMNS.items())
 INSERT_SPANS = (
@@ -61,19 +43,7 @@ INSERT_SPANS = (
 
 
 MERGE_SUMMARIES = merge_sql_duckdb()
-_DELTA_TYPES = {"start_time": pa.timestamp("us", tz="UTC"), "end_time": pa.timestamp("us", tz="UTC")}
-_DELTA_NUMBERS = {"duration_ms": pa.float64(), "cost_usd": pa.float64()}
-DELTA_SCHEMA = pa.schema(
-    [
-        (
-            name,
-            _DELTA_TYPES.get(name)
-            or _DELTA_NUMBERS.get(name)
-            or (pa.int64() if name.endswith(("count", "tokens")) else pa.string()),
-        )
-        for name in DELTA_COLUMNS
-    ]
-)
+RECOMPUTE_SUMMARIES = upsert_sql("duckdb")
 
 # One writer per database file in this process: two concurrent upserts of one trace summary would
 # conflict (DuckDB aborts one transaction) instead of waiting. Keyed by file, not by store,
@@ -106,27 +76,37 @@ class DuckDBStore(SqlStore):
         with self._write_lock:
             return super().write_prepared(batches)
 
-    def _encode(self, spans: Sequence[SpanRecord]) -> pa.Table:
-        return pa.Table.from_pydict(span_columns(spans), schema=ARROW_SCHEMA)
-
     def _combine(self, payloads: list[Any]) -> pa.Table:
         return pa.concat_tables(payloads)  # no copy: the chunks are reused
 
-    def _insert(self, driver: Any, spans: Sequence[SpanRecord], payload: Any) -> int:
+    def _insert(self, driver: Any, batches: Sequence[PreparedBatch], payload: Any) -> int:
         driver.register("batch", payload)
         try:
             # fetchall: a DB-API result is executed exactly once (a relation could run again).
             inserted: list[tuple[str, str, str]] = driver.execute(INSERT_SPANS).fetchall()
             if not inserted:
                 return 0  # a resent batch: every summary is already right
-            keys = set(inserted)
-            new_spans = [span for span in spans if (span.project_id, span.trace_id, span.span_id) in keys]
-            driver.register("delta", pa.Table.from_pydict(trace_deltas(new_spans), schema=DELTA_SCHEMA))
-            driver.execute(MERGE_SUMMARIES)
+            deltas = [batch.deltas for batch in batches]
+            traces = [
+                key
+                for delta in deltas
+                for key in zip(*delta.select(["project_id", "trace_id"]).to_pydict().values(), strict=True)
+            ]
+            if len(inserted) == sum(batch.count for batch in batches) and len(set(traces)) == len(traces):
+                # Every span was new and no trace is in two requests: the deltas made on the
+                # request threads are exact; merge them.
+                driver.register("delta", deltas[0] if len(deltas) == 1 else pa.concat_tables(deltas))
+                driver.execute(MERGE_SUMMARIES)
+            else:
+                # Resent spans, or one trace over several requests of this group (rare): recompute
+                # those summaries from the stored spans.
+                project_ids, trace_ids, _ = zip(*inserted, strict=True)
+                driver.register("affected", pa.table({"project_id": project_ids, "trace_id": trace_ids}))
+                driver.execute(RECOMPUTE_SUMMARIES)
             return len(inserted)
         finally:
             # The views pin the Arrow tables; dropping them frees the batch's memory.
-            for view in ("batch", "delta"):
+            for view in ("batch", "delta", "affected"):
                 with contextlib.suppress(duckdb.Error):
                     driver.unregister(view)
 

@@ -13,9 +13,8 @@ from typing import Any
 import psycopg
 import sqlalchemy as sa
 
-from server.model import SpanRecord
-
-from .batch import SPAN_COLUMNS, ColumnKind, span_columns
+from .base import PreparedBatch
+from .batch import SPAN_COLUMNS, ColumnKind
 from .sqlstore import SqlStore, unwrap
 from .summary import upsert_sql
 from .urls import assert_never, engine_url
@@ -79,9 +78,6 @@ class PostgresStore(SqlStore):
         )
         super().__init__(engine)
 
-    def _encode(self, spans: Sequence[SpanRecord]) -> dict[str, list[Any]]:
-        return span_columns(spans)
-
     def _combine(self, payloads: list[Any]) -> dict[str, list[Any]]:
         combined: dict[str, list[Any]] = {name: [] for name in payloads[0]}
         for payload in payloads:
@@ -89,7 +85,7 @@ class PostgresStore(SqlStore):
                 combined[name].extend(values)
         return combined
 
-    def _insert(self, driver: Any, spans: Sequence[SpanRecord], payload: Any) -> int:
+    def _insert(self, driver: Any, batches: Sequence[PreparedBatch], payload: Any) -> int:
         columns: dict[str, list[Any]] = payload
         with driver.cursor() as cursor:
             # The planner overestimates these statements (a set-returning function counts as 100

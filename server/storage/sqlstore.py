@@ -18,6 +18,7 @@ from server.model import LogMessages, SpanRecord
 from . import queries
 from .base import PreparedBatch, Row, TraceFilter, TracePage, TransientStorageError
 from .batch import json_text
+from .prepare import prepare_batch
 from .tables import span_log_messages
 from .urls import Backend
 
@@ -32,17 +33,13 @@ class SqlStore:
 
     # -- backend hooks --------------------------------------------------------------------------
 
-    def _encode(self, spans: Sequence[SpanRecord]) -> Any:
-        """The spans in the backend's bulk form (columns, or an Arrow table)."""
-        raise NotImplementedError
-
     def _combine(self, payloads: list[Any]) -> Any:
         """Several encoded batches as one."""
         raise NotImplementedError
 
-    def _insert(self, driver: Any, spans: Sequence[SpanRecord], payload: Any) -> int:
-        """In the open transaction on the driver connection: insert the new spans and update the
-        summaries of the traces they touch; return how many spans were new."""
+    def _insert(self, driver: Any, batches: Sequence[PreparedBatch], payload: Any) -> int:
+        """In the open transaction on the driver connection: insert the rows of ``payload`` (all
+        of ``batches``), update the summaries of the traces they touch; return how many were new."""
         raise NotImplementedError
 
     def _is_transient(self, error: BaseException) -> bool:
@@ -51,25 +48,17 @@ class SqlStore:
     # -- the Store protocol ---------------------------------------------------------------------
 
     def prepare(self, spans: Sequence[SpanRecord]) -> PreparedBatch:
-        """Encode spans for ``write_prepared``. Pure CPU work, meant for the request threads so
-        that the single writer only concatenates and inserts."""
-        unique = _unique(spans)
-        return PreparedBatch(unique, self._encode(unique))
+        """Encode spans for ``write_prepared`` (CPU only: any thread or process can do it)."""
+        return prepare_batch(self.backend, spans)
 
     def write_prepared(self, batches: Sequence[PreparedBatch]) -> int:
-        batches = [batch for batch in batches if batch.spans]
+        batches = [batch for batch in batches if batch.count]
         if not batches:
             return 0
-        spans = [span for batch in batches for span in batch.spans]
-        if len(batches) > 1 and len(_unique(spans)) < len(spans):
-            # The same span in two requests of one group (a client resending): re-encode once,
-            # deduplicated. (Not through write(): a subclass may hold a lock around this.)
-            batches = [self.prepare(spans)]
-            spans = batches[0].spans
         payload = batches[0].payload if len(batches) == 1 else self._combine([batch.payload for batch in batches])
         with self._translate_errors(), self._engine.begin() as connection:
             driver = connection.connection.driver_connection
-            return self._insert(driver, spans, payload)
+            return self._insert(driver, batches, payload)
 
     def write(self, spans: Sequence[SpanRecord]) -> int:
         return self.write_prepared([self.prepare(spans)])
@@ -158,15 +147,6 @@ class SqlStore:
             if self._is_transient(error):
                 raise TransientStorageError(f"{self.backend}: {error}") from error
             raise
-
-
-def _unique(spans: Sequence[SpanRecord]) -> list[SpanRecord]:
-    """A span sent twice in one batch (two resent requests grouped into one commit) is one row;
-    the first copy wins, as ON CONFLICT DO NOTHING does across batches."""
-    unique: dict[tuple[str, str, str], SpanRecord] = {}
-    for span in spans:
-        unique.setdefault((span.project_id, span.trace_id, span.span_id), span)
-    return list(unique.values()) if len(unique) < len(spans) else list(spans)
 
 
 def unwrap(error: BaseException) -> BaseException | None:

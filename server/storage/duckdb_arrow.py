@@ -1,0 +1,46 @@
+"""The Arrow shapes DuckDB's bulk insert reads: one for span rows, one for per-trace deltas.
+
+Kept apart from ``duckdb.py`` so that ingest worker processes can build the tables without
+importing the database driver."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pyarrow as pa  # type: ignore[import-untyped]
+
+from .batch import SPAN_COLUMNS, ColumnKind
+from .delta import DELTA_COLUMNS
+from .urls import assert_never
+
+_TIMESTAMP = pa.timestamp("us", tz="UTC")  # integer microseconds are read as-is, no datetimes
+
+
+def _arrow_type(kind: ColumnKind) -> pa.DataType:
+    if kind == "text" or kind == "json":  # noqa: PLR1714  (`in` would not narrow the Literal for assert_never)
+        return pa.string()
+    if kind == "integer":
+        return pa.int64()
+    if kind == "float":
+        return pa.float64()
+    if kind == "time":
+        return _TIMESTAMP
+    assert_never(kind)
+
+
+def _delta_type(name: str) -> pa.DataType:
+    if name in ("start_time", "end_time"):
+        return _TIMESTAMP
+    if name in ("duration_ms", "cost_usd"):
+        return pa.float64()
+    if name.endswith(("count", "tokens")):
+        return pa.int64()
+    return pa.string()
+
+
+ARROW_SCHEMA = pa.schema([(name, _arrow_type(kind)) for name, kind in SPAN_COLUMNS.items()])
+DELTA_SCHEMA = pa.schema([(name, _delta_type(name)) for name in DELTA_COLUMNS])
+
+
+def arrow_table(columns: dict[str, list[Any]], schema: pa.Schema) -> pa.Table:
+    return pa.Table.from_pydict(columns, schema=schema)
