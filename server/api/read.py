@@ -99,8 +99,14 @@ def _merge_log_messages(spans: list[dict[str, Any]], from_logs: dict[str, tuple[
 @health_router.get("/health", response_model=Health, summary="Liveness and database reachability")
 async def health(request: Request) -> Any:
     collector = get_collector(request)
-    body = {"status": "ok", "database": "ok", "queued_spans": collector.writer.stats().queued_spans}
-    body["counters"] = collector.snapshot()
+    writer = collector.writer.stats()
+    body: dict[str, Any] = {"status": "ok", "database": "ok", "queued_spans": writer.queued_spans}
+    body["counters"] = {
+        **collector.snapshot(),
+        "spans_committed": writer.spans_committed,
+        "transactions": writer.transactions,
+        "failed_transactions": writer.failed_transactions,
+    }
     try:
         await run_in_threadpool(collector.store.health)
     except Exception as error:
