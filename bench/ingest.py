@@ -176,8 +176,12 @@ def _wait_healthy(port: int, process: subprocess.Popen[bytes], timeout: float = 
 def _peak_rss_mb(pid: int) -> float:
     """Peak RSS (VmHWM) of the collector and its ingest worker processes, added up."""
     total = 0.0
-    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    for process in [pid, *map(int, children)]:
+    # A process's children are listed per thread that started them (the workers are started
+    # by a pool thread, not the main one).
+    children = [
+        int(child) for task in Path(f"/proc/{pid}/task").iterdir() for child in (task / "children").read_text().split()
+    ]
+    for process in [pid, *children]:
         for line in Path(f"/proc/{process}/status").read_text().splitlines():
             if line.startswith("VmHWM:"):
                 total += int(line.split()[1]) / 1024

@@ -66,6 +66,9 @@ def _configure(driver: Any, _record: Any) -> None:
     # 16k to 10k spans/s). A larger WAL checkpoints a sixteenth as often; it is replayed on
     # restart after a crash, and checkpointed on a clean shutdown.
     driver.execute("SET checkpoint_threshold = '256MB'")
+    # DuckDB may cache up to 80% of the machine's memory by default; a collector beside the
+    # application must not. Data beyond this is read back from the file when needed.
+    driver.execute("SET memory_limit = '512MB'")
 
 
 class DuckDBStore(SqlStore):
