@@ -43,6 +43,10 @@ INSERT_SPANS = (
 
 
 MERGE_SUMMARIES = merge_sql_duckdb()
+INSERT_SUMMARIES = MERGE_SUMMARIES[: MERGE_SUMMARIES.index("ON CONFLICT")]
+EXISTING_TRACES = (
+    "SELECT 1 FROM delta AS d JOIN traces AS t ON t.project_id = d.project_id AND t.trace_id = d.trace_id LIMIT 1"
+)
 RECOMPUTE_SUMMARIES = upsert_sql("duckdb")
 
 # One writer per database file in this process: two concurrent upserts of one trace summary would
@@ -104,7 +108,10 @@ class DuckDBStore(SqlStore):
                 # Every span was new and no trace is in two requests: the deltas made on the
                 # request threads are exact; merge them.
                 driver.register("delta", deltas[0] if len(deltas) == 1 else pa.concat_tables(deltas))
-                driver.execute(MERGE_SUMMARIES)
+                # DuckDB's ON CONFLICT DO UPDATE costs about 9 ms more than a plain insert (measured
+                # at 100k spans), and most batches only start new traces.
+                new_traces_only = not driver.execute(EXISTING_TRACES).fetchall()
+                driver.execute(INSERT_SUMMARIES if new_traces_only else MERGE_SUMMARIES)
             else:
                 # Resent spans, or one trace over several requests of this group (rare): recompute
                 # those summaries from the stored spans.
