@@ -33,8 +33,10 @@ def _select_expression(name: str, kind: ColumnKind) -> str:
     return f'CAST("{name}" AS JSON)' if kind == "json" else f'"{name}"'
 
 
-_NAMES = ", ".join(f'"{name}"' for name in SPAN_COLUMNS)
-_EXPRESSIONS = ", ".join(_select_expression(name, kind) for name, kind in SPAN_COLUMNS.items())
+_NAMES = "span_key, " + ", ".join(f'"{name}"' for name in SPAN_COLUMNS)
+_EXPRESSIONS = "CAST(span_key AS UHUGEINT), " + ", ".join(
+    _select_expression(name, kind) for name, kind in SPAN_COLUMNS.items()
+)
 INSERT_SPANS = (
     f"INSERT INTO spans ({_NAMES}) SELECT {_EXPRESSIONS} FROM batch"
     # RETURNING yields only the rows actually inserted: the traces whose summary must change.

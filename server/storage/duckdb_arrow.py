@@ -5,6 +5,7 @@ importing the database driver."""
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import pyarrow as pa  # type: ignore[import-untyped]
@@ -38,7 +39,21 @@ def _delta_type(name: str) -> pa.DataType:
     return pa.string()
 
 
-ARROW_SCHEMA = pa.schema([(name, _arrow_type(kind)) for name, kind in SPAN_COLUMNS.items()])
+# span_key first: the 128-bit primary key as decimal text (Arrow has no 128-bit integers).
+ARROW_SCHEMA = pa.schema(
+    [("span_key", pa.string())] + [(name, _arrow_type(kind)) for name, kind in SPAN_COLUMNS.items()]
+)
+
+
+def span_key(project_id: str, trace_id: str, span_id: str) -> str:
+    """The DuckDB primary key of a span: 128 bits of BLAKE2b, as decimal text.
+
+    A cryptographic hash, so that no client can make two different spans collide (at 128 bits,
+    accidental collisions need about 2**64 spans)."""
+    digest = hashlib.blake2b(f"{project_id}\0{trace_id}\0{span_id}".encode(), digest_size=16).digest()
+    return str(int.from_bytes(digest, "big"))
+
+
 DELTA_SCHEMA = pa.schema([(name, _delta_type(name)) for name in DELTA_COLUMNS])
 
 

@@ -30,8 +30,9 @@ def prepare_batch(backend: Backend, spans: Sequence[SpanRecord]) -> PreparedBatc
     columns = span_columns(rows)
     if backend == "duckdb":
         from .delta import trace_deltas
-        from .duckdb_arrow import ARROW_SCHEMA, DELTA_SCHEMA, arrow_table
+        from .duckdb_arrow import ARROW_SCHEMA, DELTA_SCHEMA, arrow_table, span_key
 
+        columns = {"span_key": [span_key(*key) for key in keys], **columns}
         return PreparedBatch(keys, arrow_table(columns, ARROW_SCHEMA), arrow_table(trace_deltas(rows), DELTA_SCHEMA))
     if backend == "postgresql":
         return PreparedBatch(keys, columns)
