@@ -57,14 +57,10 @@ class PreparedBatch:
     lists), so it crosses process boundaries cheaply: ingest workers make it, the writer
     inserts it."""
 
-    keys: list[tuple[str, str, str]]  # (project_id, trace_id, span_id) of each row, no repeats
+    count: int  # rows, each span once
     payload: Any  # the backend's bulk form: an Arrow table (DuckDB) or columns (Postgres)
     # Per-trace summaries of these spans as if all are new (DuckDB merges them; see delta.py).
     deltas: Any = None
-
-    @property
-    def count(self) -> int:
-        return len(self.keys)
 
 
 class Store(Protocol):

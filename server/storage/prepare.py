@@ -26,14 +26,16 @@ def unique_spans(spans: Sequence[SpanRecord]) -> list[SpanRecord]:
 
 def prepare_batch(backend: Backend, spans: Sequence[SpanRecord]) -> PreparedBatch:
     rows = unique_spans(spans)
-    keys = [(span.project_id, span.trace_id, span.span_id) for span in rows]
     columns = span_columns(rows)
     if backend == "duckdb":
         from .delta import trace_deltas
         from .duckdb_arrow import ARROW_SCHEMA, DELTA_SCHEMA, arrow_table, span_key
 
-        columns = {"span_key": [span_key(*key) for key in keys], **columns}
-        return PreparedBatch(keys, arrow_table(columns, ARROW_SCHEMA), arrow_table(trace_deltas(rows), DELTA_SCHEMA))
+        keys = [span_key(span.project_id, span.trace_id, span.span_id) for span in rows]
+        columns = {"span_key": keys, **columns}
+        return PreparedBatch(
+            len(rows), arrow_table(columns, ARROW_SCHEMA), arrow_table(trace_deltas(rows), DELTA_SCHEMA)
+        )
     if backend == "postgresql":
-        return PreparedBatch(keys, columns)
+        return PreparedBatch(len(rows), columns)
     assert_never(backend)
