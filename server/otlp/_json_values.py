@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import orjson
@@ -63,6 +64,24 @@ def get_object(obj: dict[str, Any], camel: str, snake: str) -> dict[str, Any]:
     if type(value) is not dict:
         raise Malformed(f"expected an object, got {type_name(value)}").at("." + camel)
     return value
+
+
+def walk(
+    container: dict[str, Any], levels: Sequence[tuple[str, str, str]], visit: Callable[[dict[str, Any]], None]
+) -> None:
+    """Call ``visit`` on every object at the end of ``levels``, each ``(camelName, snake_name,
+    MessageType)`` (e.g. resourceLogs[] -> scopeLogs[] -> logRecords[]). A Problem raised on
+    the way, by the walk or by ``visit``, gets the JSON path of where it happened."""
+    (camel, snake, message), *rest = levels
+    for index, item in enumerate(get_list(container, camel, snake)):
+        try:
+            obj = expect_object(item, message)
+            if rest:
+                walk(obj, rest, visit)
+            else:
+                visit(obj)
+        except Problem as problem:
+            raise problem.at(f".{camel}[{index}]") from None
 
 
 def get_list(obj: dict[str, Any], camel: str, snake: str) -> list[Any]:

@@ -19,7 +19,7 @@ from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsSer
 
 from server.otlp import _json_values, _proto_values
 from server.otlp._common import Malformed, Problem, Rejected, check_id, check_time, clean
-from server.otlp._json_values import expect_object, load
+from server.otlp._json_values import load
 from server.otlp.errors import OtlpDecodeError
 from server.otlp.wire import wire_format
 
@@ -117,24 +117,16 @@ def _decode_protobuf(body: bytes) -> list[LogRecord]:
 
 def _decode_json(body: bytes) -> list[LogRecord]:
     request = load(body, "ExportLogsServiceRequest")
-    records = []
-    get_list = _json_values.get_list
-    for resource_index, resource_logs in enumerate(get_list(request, "resourceLogs", "resource_logs")):
-        try:
-            scope_list = get_list(expect_object(resource_logs, "ResourceLogs"), "scopeLogs", "scope_logs")
-            for scope_index, scope_logs in enumerate(scope_list):
-                try:
-                    record_list = get_list(expect_object(scope_logs, "ScopeLogs"), "logRecords", "log_records")
-                    for index, record in enumerate(record_list):
-                        try:
-                            records.append(_json_record(expect_object(record, "LogRecord")))
-                        except Problem as problem:
-                            raise problem.at(f".logRecords[{index}]") from None
-                except Problem as problem:
-                    raise problem.at(f".scopeLogs[{scope_index}]") from None
-        except Problem as problem:
-            raise problem.at(f"resourceLogs[{resource_index}]") from None
+    records: list[LogRecord] = []
+    _json_values.walk(request, _JSON_LEVELS, lambda record: records.append(_json_record(record)))
     return records
+
+
+_JSON_LEVELS = (
+    ("resourceLogs", "resource_logs", "ResourceLogs"),
+    ("scopeLogs", "scope_logs", "ScopeLogs"),
+    ("logRecords", "log_records", "LogRecord"),
+)
 
 
 def _json_record(record: dict[str, Any]) -> LogRecord:

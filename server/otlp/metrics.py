@@ -12,7 +12,7 @@ from google.protobuf.message import DecodeError  # type: ignore[import-untyped]
 from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceRequest
 
 from server.otlp._common import Malformed, Problem, type_name
-from server.otlp._json_values import expect_object, get_list, load
+from server.otlp._json_values import get_list, load, walk
 from server.otlp.errors import OtlpDecodeError
 from server.otlp.wire import wire_format
 
@@ -52,23 +52,16 @@ def count_data_points(body: bytes, content_type: str) -> int:
 
 
 def _count_json(request: dict[str, Any]) -> int:
-    total = 0
-    for resource_index, resource_metrics in enumerate(get_list(request, "resourceMetrics", "resource_metrics")):
-        try:
-            scope_list = get_list(expect_object(resource_metrics, "ResourceMetrics"), "scopeMetrics", "scope_metrics")
-            for scope_index, scope_metrics in enumerate(scope_list):
-                try:
-                    metric_list = get_list(expect_object(scope_metrics, "ScopeMetrics"), "metrics", "metrics")
-                    for index, metric in enumerate(metric_list):
-                        try:
-                            total += _count_metric(expect_object(metric, "Metric"))
-                        except Problem as problem:
-                            raise problem.at(f".metrics[{index}]") from None
-                except Problem as problem:
-                    raise problem.at(f".scopeMetrics[{scope_index}]") from None
-        except Problem as problem:
-            raise problem.at(f"resourceMetrics[{resource_index}]") from None
-    return total
+    counts: list[int] = []
+    walk(request, _JSON_LEVELS, lambda metric: counts.append(_count_metric(metric)))
+    return sum(counts)
+
+
+_JSON_LEVELS = (
+    ("resourceMetrics", "resource_metrics", "ResourceMetrics"),
+    ("scopeMetrics", "scope_metrics", "ScopeMetrics"),
+    ("metrics", "metrics", "Metric"),
+)
 
 
 def _count_metric(metric: dict[str, Any]) -> int:
