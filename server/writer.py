@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 
-from server.model import LogMessages, SpanRecord
+from server.model import LogMessages
 from server.storage.base import PreparedBatch, Store, TransientStorageError
 
 logger = logging.getLogger("spanscope.writer")
@@ -68,13 +68,9 @@ class SpanWriter:
         self._thread = threading.Thread(target=self._run, name="spanscope-writer", daemon=True)
         self._thread.start()
 
-    def submit(self, spans: Sequence[SpanRecord]) -> Future[int]:
-        """Queue spans for the next commit; the future resolves after it. They are encoded
-        for the database here, on the caller's thread, not on the one writer thread."""
-        return self._enqueue(_Request(self._store.prepare(spans) if spans else None, Future()))
-
     def submit_prepared(self, batch: PreparedBatch | None) -> Future[int]:
-        """Queue spans already encoded (``Store.prepare`` / ``prepare_batch``)."""
+        """Queue spans encoded for the database (``prepare_batch``, done by the ingest workers,
+        not by the one writer thread); the future resolves after their commit."""
         return self._enqueue(_Request(batch, Future()))
 
     def submit_log_messages(self, items: Sequence[LogMessages]) -> Future[int]:
