@@ -125,8 +125,7 @@ def install(
         )
     sample_rate = None if ours or settings.sample_rate >= 1.0 else settings.sample_rate
     if STATE.processor is None:
-        STATE.processor = SpanscopeProcessor(encoder, pipeline)
-        STATE.processor.use(encoder, pipeline, sample_rate)
+        STATE.processor = SpanscopeProcessor(encoder, pipeline, sample_rate)
         old = None
     else:
         old = STATE.processor.use(encoder, pipeline, sample_rate)

@@ -15,6 +15,10 @@ from tracer._internal.export.pipeline import ExportPipeline
 _TRACE_ID_LIMIT = (1 << 64) - 1
 
 
+def _bound(sample_rate: float | None) -> int | None:
+    return None if sample_rate is None else TraceIdRatioBased.get_bound_for_rate(sample_rate)
+
+
 class SpanscopeProcessor(SpanProcessor):
     """Stamps context attribution on span start; encodes and queues spans on end.
 
@@ -22,18 +26,18 @@ class SpanscopeProcessor(SpanProcessor):
     ``configure()`` swaps the pipeline and encoder inside it.
     """
 
-    def __init__(self, encoder: SpanEncoder, pipeline: ExportPipeline) -> None:
+    def __init__(self, encoder: SpanEncoder, pipeline: ExportPipeline, sample_rate: float | None) -> None:
         self.encoder = encoder
         self.pipeline = pipeline
         # Set when the application's own provider samples: we then keep a trace-ID ratio
         # ourselves, consistent across a trace as TraceIdRatioBased is.
-        self.ratio_bound: int | None = None
+        self.ratio_bound = _bound(sample_rate)
 
     def use(self, encoder: SpanEncoder, pipeline: ExportPipeline, sample_rate: float | None) -> ExportPipeline:
         """Switch to a new pipeline; returns the old one for the caller to shut down."""
         old = self.pipeline
         self.encoder, self.pipeline = encoder, pipeline
-        self.ratio_bound = None if sample_rate is None else TraceIdRatioBased.get_bound_for_rate(sample_rate)
+        self.ratio_bound = _bound(sample_rate)
         return old
 
     def on_start(self, span: SdkSpan, parent_context: Context | None = None) -> None:
