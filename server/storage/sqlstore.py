@@ -4,9 +4,10 @@ says which of its driver's errors a retry can fix."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timezone
+from functools import partial
 from typing import Any, ClassVar
 
 import orjson
@@ -56,9 +57,16 @@ class SqlStore:
         if not batches:
             return 0
         payload = batches[0].payload if len(batches) == 1 else self._combine([batch.payload for batch in batches])
-        with self._translate_errors(), self._engine.begin() as connection:
-            driver = connection.connection.driver_connection
-            return self._insert(driver, batches, payload)
+        with self._translate_errors():
+            return self._transaction(batches, payload)
+
+    def _transaction(self, batches: Sequence[PreparedBatch], payload: Any) -> int:
+        """The write transaction: ``_insert`` on the driver connection, then commit."""
+        return self._in_transaction(partial(self._insert, batches=batches, payload=payload))
+
+    def _in_transaction(self, work: Callable[[Any], int]) -> int:
+        with self._engine.begin() as connection:
+            return work(connection.connection.driver_connection)
 
     def write(self, spans: Sequence[SpanRecord]) -> int:
         return self.write_prepared([self.prepare(spans)])
