@@ -12,7 +12,9 @@ Writes go through Arrow (decision 5): ``executemany`` runs at about 1k rows/s on
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from functools import partial
 from pathlib import Path
@@ -22,10 +24,13 @@ import duckdb
 import pyarrow as pa  # type: ignore[import-untyped]
 import sqlalchemy as sa
 
-from .base import PreparedBatch
+from .base import PreparedBatch, Row, TraceFilter, TracePage
 from .batch import SPAN_COLUMNS, ColumnKind
+from .delta import DELTA_COLUMNS
 from .sqlstore import SqlStore, unwrap
-from .summary import merge_sql_duckdb, upsert_sql
+from .summary import fold_sql_duckdb, upsert_sql
+
+logger = logging.getLogger("spanscope.storage")
 
 _TRANSIENT = (duckdb.IOException, duckdb.TransactionException, duckdb.ConnectionException)
 
@@ -45,11 +50,16 @@ INSERT_SPANS = f"INSERT INTO spans ({_NAMES}) SELECT {_EXPRESSIONS} FROM batch"
 INSERT_NEW_SPANS = INSERT_SPANS + " ON CONFLICT DO NOTHING RETURNING project_id, trace_id, span_id"
 
 
-MERGE_SUMMARIES = merge_sql_duckdb()
-INSERT_SUMMARIES = MERGE_SUMMARIES[: MERGE_SUMMARIES.index("ON CONFLICT")]
-EXISTING_TRACES = (
-    "SELECT 1 FROM delta AS d JOIN traces AS t ON t.project_id = d.project_id AND t.trace_id = d.trace_id LIMIT 1"
-)
+# Trace summaries: each write queues its per-trace deltas (computed by the ingest workers) in
+# trace_deltas; a fold merges the queue into traces at most once a second, and before any read
+# of traces. DuckDB's upsert into traces scans the table (7 ms a statement at 170k traces,
+# however few rows change): once per write, it was a third of the writer's time at 1M spans.
+_DELTA_NAMES = ", ".join(DELTA_COLUMNS)
+QUEUE_DELTAS = f"INSERT INTO trace_deltas ({_DELTA_NAMES}) SELECT {_DELTA_NAMES} FROM delta"
+FOLD_SUMMARIES = fold_sql_duckdb()
+CLEAR_DELTAS = "DELETE FROM trace_deltas"
+ANY_QUEUED = "SELECT 1 FROM trace_deltas LIMIT 1"
+FOLD_INTERVAL_S = 1.0
 RECOMPUTE_SUMMARIES = upsert_sql("duckdb")
 
 # One writer per database file in this process: two concurrent upserts of one trace summary would
@@ -78,10 +88,6 @@ def _configure(driver: Any, _record: Any) -> None:
     driver.execute("SET memory_limit = '512MB'")
 
 
-def _trace_keys(delta: pa.Table) -> list[tuple[str, str]]:
-    return list(zip(*delta.select(["project_id", "trace_id"]).to_pydict().values(), strict=True))
-
-
 @contextlib.contextmanager
 def _registered(driver: Any, **tables: pa.Table) -> Iterator[None]:
     """Arrow tables as views for the statements in the block. The views pin the tables, so they
@@ -104,10 +110,37 @@ class DuckDBStore(SqlStore):
         sa.event.listen(engine, "connect", _configure)
         super().__init__(engine)
         self._write_lock = _write_lock(url)
+        self._folded_at = time.monotonic()
 
     def write_prepared(self, batches: Sequence[PreparedBatch]) -> int:
         with self._write_lock:
             return super().write_prepared(batches)
+
+    def list_traces(self, project_id: str, filters: TraceFilter, limit: int, cursor: str | None) -> TracePage:
+        self.fold_summaries()
+        return super().list_traces(project_id, filters, limit, cursor)
+
+    def get_trace(self, project_id: str, trace_id: str) -> Row | None:
+        self.fold_summaries()
+        return super().get_trace(project_id, trace_id)
+
+    def fold_summaries(self) -> None:
+        """Bring ``traces`` up to date with every committed span (reads of it call this first)."""
+        with self._translate_errors():
+            with self._engine.connect() as connection:
+                if connection.exec_driver_sql(ANY_QUEUED).first() is None:
+                    return
+            with self._write_lock:
+                self._in_transaction(self._fold)
+
+    def close(self) -> None:
+        # Fold, so that a reader of the file without us sees whole summaries. Best effort: a
+        # queue left behind is folded by the next start's first read.
+        try:
+            self.fold_summaries()
+        except Exception as error:
+            logger.warning("could not fold the queued trace summaries on close: %s", error)
+        super().close()
 
     def _combine(self, payloads: list[Any]) -> pa.Table:
         return pa.concat_tables(payloads)  # no copy: the chunks are reused
@@ -122,38 +155,33 @@ class DuckDBStore(SqlStore):
             return self._in_transaction(partial(self._insert_new, batches=batches, payload=payload))
 
     def _insert(self, driver: Any, batches: Sequence[PreparedBatch], payload: Any) -> int:
-        with _registered(driver, batch=payload):
-            driver.execute(INSERT_SPANS)
         deltas = [batch.deltas for batch in batches]
-        traces = [key for delta in deltas for key in _trace_keys(delta)]
-        if len(set(traces)) == len(traces):
-            # No trace is in two requests of the group: the workers' deltas are exact; merge them.
-            self._merge_deltas(driver, deltas[0] if len(deltas) == 1 else pa.concat_tables(deltas))
-        else:
-            # One trace over several requests of this group (rare): recompute its summary.
-            self._recompute(driver, traces)
+        with _registered(driver, batch=payload, delta=deltas[0] if len(deltas) == 1 else pa.concat_tables(deltas)):
+            driver.execute(INSERT_SPANS)
+            driver.execute(QUEUE_DELTAS)
+        if time.monotonic() - self._folded_at >= FOLD_INTERVAL_S:
+            self._fold(driver)
         return sum(batch.count for batch in batches)
 
     def _insert_new(self, driver: Any, batches: Sequence[PreparedBatch], payload: Any) -> int:
         """Insert the spans not stored yet; recompute the summaries of the traces they join."""
+        # Queued deltas first: the recomputation counts every stored span, theirs included.
+        self._fold(driver)
         with _registered(driver, batch=payload):
             # fetchall: a DB-API result is executed exactly once (a relation could run again).
             inserted: list[tuple[str, str, str]] = driver.execute(INSERT_NEW_SPANS).fetchall()
         if inserted:
-            self._recompute(driver, [(project_id, trace_id) for project_id, trace_id, _ in inserted])
+            project_ids, trace_ids, _ = zip(*inserted, strict=True)
+            with _registered(driver, affected=pa.table({"project_id": project_ids, "trace_id": trace_ids})):
+                driver.execute(RECOMPUTE_SUMMARIES)
         return len(inserted)
 
-    def _merge_deltas(self, driver: Any, delta: pa.Table) -> None:
-        with _registered(driver, delta=delta):
-            # DuckDB's ON CONFLICT DO UPDATE costs about 9 ms more than a plain insert (measured
-            # at 100k spans), and most batches only start new traces.
-            new_traces_only = not driver.execute(EXISTING_TRACES).fetchall()
-            driver.execute(INSERT_SUMMARIES if new_traces_only else MERGE_SUMMARIES)
-
-    def _recompute(self, driver: Any, traces: list[tuple[str, str]]) -> None:
-        project_ids, trace_ids = zip(*set(traces), strict=True)
-        with _registered(driver, affected=pa.table({"project_id": project_ids, "trace_id": trace_ids})):
-            driver.execute(RECOMPUTE_SUMMARIES)
+    def _fold(self, driver: Any) -> None:
+        """In the open transaction: merge every queued delta into ``traces``, empty the queue."""
+        driver.execute(FOLD_SUMMARIES)
+        driver.execute(CLEAR_DELTAS)
+        # Set before the commit: if it fails, the next fold just comes a second later.
+        self._folded_at = time.monotonic()
 
     def _is_transient(self, error: BaseException) -> bool:
         cause = unwrap(error)

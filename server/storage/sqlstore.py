@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from functools import partial
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import orjson
 import sqlalchemy as sa
@@ -22,6 +22,8 @@ from .batch import json_text
 from .prepare import prepare_batch
 from .tables import span_log_messages
 from .urls import Backend
+
+T = TypeVar("T")
 
 
 class SqlStore:
@@ -64,7 +66,8 @@ class SqlStore:
         """The write transaction: ``_insert`` on the driver connection, then commit."""
         return self._in_transaction(partial(self._insert, batches=batches, payload=payload))
 
-    def _in_transaction(self, work: Callable[[Any], int]) -> int:
+    def _in_transaction(self, work: Callable[[Any], T]) -> T:
+        """``work(driver connection)`` in one transaction, committed if it returns."""
         with self._engine.begin() as connection:
             return work(connection.connection.driver_connection)
 

@@ -173,9 +173,9 @@ def _union(column: str) -> str:
     )
 
 
-def merge_sql_duckdb() -> str:
-    """DuckDB: merge per-trace deltas of the new spans (a registered relation ``delta``, see
-    ``delta.py``) into the stored summaries, field by field."""
+def merge_sql_duckdb(with_clause: str = "") -> str:
+    """DuckDB: merge per-trace deltas of new spans (a relation ``delta``, one row per trace, see
+    ``delta.py``; ``with_clause`` may define it) into the stored summaries, field by field."""
     merged = {
         "root_span_id": "COALESCE(traces.root_span_id, excluded.root_span_id)",
         "name": _from_first("name"),
@@ -209,8 +209,53 @@ def merge_sql_duckdb() -> str:
         for column in columns
     )
     return (
-        f"INSERT INTO traces (project_id, trace_id, {_UPDATED})\n"
+        f"INSERT INTO traces (project_id, trace_id, {_UPDATED})\n{with_clause}\n"
         f"SELECT project_id, trace_id, {values} FROM delta\n"
         "ON CONFLICT (project_id, trace_id) DO UPDATE SET\n    "
         + ",\n    ".join(f"{column} = {expression}" for column, expression in merged.items())
     )
+
+
+def _list_union_aggregate(column: str) -> str:
+    return f"to_json(list_sort(list_distinct(flatten(list(CAST({column} AS VARCHAR[]))))))"
+
+
+def fold_sql_duckdb() -> str:
+    """DuckDB: fold every queued delta (table ``trace_deltas``) into ``traces``. The deltas of
+    one trace are first combined as if its spans had come in one batch (the "first" delta is
+    the one with the root, else the earliest; ties go to the one queued first), then merged
+    into the stored summary with ``merge_sql_duckdb``'s rules."""
+    return merge_sql_duckdb(f"""WITH queued AS (
+    SELECT *, row_number() OVER (
+        PARTITION BY project_id, trace_id ORDER BY root_span_id IS NULL, start_time, rowid
+    ) AS position
+    FROM trace_deltas
+),
+totals AS (
+    SELECT project_id, trace_id,
+        min(start_time) AS start_time,
+        max(end_time) AS end_time,
+        sum(span_count) AS span_count,
+        sum(error_count) AS error_count,
+        sum(input_tokens) AS input_tokens,
+        sum(output_tokens) AS output_tokens,
+        sum(total_tokens) AS total_tokens,
+        sum(cost_usd) AS cost_usd,
+        max(session_id) AS any_session_id,
+        max(user_id) AS any_user_id,
+        {_list_union_aggregate("tags")} AS tags,
+        {_list_union_aggregate("models")} AS models,
+        {_list_union_aggregate("kinds")} AS kinds
+    FROM trace_deltas
+    GROUP BY project_id, trace_id
+),
+delta AS (
+    SELECT t.project_id, t.trace_id, f.root_span_id, f.name, t.start_time, t.end_time,
+        {_milliseconds_between("duckdb", "t.start_time", "t.end_time")} AS duration_ms,
+        t.span_count, t.error_count, t.input_tokens, t.output_tokens, t.total_tokens, t.cost_usd,
+        COALESCE(f.session_id, t.any_session_id) AS session_id,
+        COALESCE(f.user_id, t.any_user_id) AS user_id,
+        t.tags, t.models, t.kinds, f.input_preview, f.output_preview
+    FROM totals AS t
+    JOIN queued AS f ON f.project_id = t.project_id AND f.trace_id = t.trace_id AND f.position = 1
+)""")

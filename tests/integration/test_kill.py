@@ -204,6 +204,13 @@ class Stored:
 
 _COUNT_SPANS = "SELECT count(*), count(DISTINCT trace_id || ':' || span_id), count(DISTINCT input) FROM spans"
 _COUNT_TRACES = "SELECT count(*), coalesce(sum(span_count), 0) FROM traces"
+# DuckDB queues summary changes in trace_deltas (folded into traces by the running collector):
+# what a crash leaves is the summaries plus the queue.
+_COUNT_TRACES_DUCKDB = """
+SELECT count(DISTINCT project_id || ':' || trace_id), coalesce(sum(span_count), 0) FROM (
+    SELECT project_id, trace_id, span_count FROM traces
+    UNION ALL SELECT project_id, trace_id, span_count FROM trace_deltas
+)"""
 
 
 def _stored(backend: Backend) -> Stored:
@@ -215,7 +222,7 @@ def _stored(backend: Backend) -> Stored:
         assert path is not None
         with duckdb.connect(path, read_only=True) as connection:
             spans = connection.execute(_COUNT_SPANS).fetchone()
-            traces = connection.execute(_COUNT_TRACES).fetchone()
+            traces = connection.execute(_COUNT_TRACES_DUCKDB).fetchone()
     else:
         with psycopg.connect(backend.url.replace("+psycopg", ""), autocommit=True) as connection:
             spans = connection.execute(_COUNT_SPANS).fetchone()

@@ -130,6 +130,18 @@ def test_any_arrival_order_gives_the_same_summary(store: Store, make_span: MakeS
     }
 
 
+@pytest.mark.parametrize("seed", [4, 5, 6, 7])
+def test_a_trace_split_over_batches_read_only_at_the_end(store: Store, make_span: MakeSpan, seed: int) -> None:
+    # No resends, no read in between: on DuckDB every batch's change to the summary waits in one
+    # queue, and one fold must combine them as if they had come together.
+    spans = one_trace(make_span)
+    random.Random(seed).shuffle(spans)
+    for start in range(0, len(spans), 2):
+        store.write(spans[start : start + 2])
+    root = next(span for span in spans if span.parent_span_id is None)
+    assert summary(store, root.trace_id) == {**EXPECTED, "root_span_id": root.span_id}
+
+
 def test_many_traces_in_one_batch_are_summarized_separately(store: Store, make_span: MakeSpan) -> None:
     batch = []
     for trace in range(1, 21):
