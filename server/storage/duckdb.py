@@ -61,7 +61,6 @@ FOLD_SUMMARIES = fold_sql_duckdb()
 CLEAR_DELTAS = "DELETE FROM trace_deltas"
 ANY_QUEUED = "SELECT 1 FROM trace_deltas LIMIT 1"
 FOLD_INTERVAL_S = 1.0
-CHECKPOINT_WAL_BYTES = 128 * 1024 * 1024
 RECOMPUTE_SUMMARIES = upsert_sql("duckdb")
 
 # One writer per database file in this process: two concurrent upserts of one trace summary would
@@ -82,10 +81,11 @@ def default_settings() -> dict[str, str]:
     """DuckDB settings the collector sets unless the database URL's query string does
     (``duckdb:///file.duckdb?threads=4&memory_limit=2GB``)."""
     return {
-        # DuckDB checkpoints inside the commit that takes the WAL past this, and a checkpoint
-        # writes the primary-key index out whole (up to a second at 1M spans, during which
-        # every request waits). The store's own thread checkpoints at CHECKPOINT_WAL_BYTES
-        # instead, beside the writer; this is the backstop if it falls behind.
+        # DuckDB checkpoints when the WAL passes 16 MB, and a checkpoint writes the primary-key
+        # index out whole: at a million spans that was most of the write time (ingest fell from
+        # 16k to 10k spans/s). A larger WAL checkpoints a sixteenth as often; it is replayed on
+        # restart after a crash, and checkpointed on a clean shutdown. (Checkpointing from a
+        # thread of our own, beside the writer, measured no faster.)
         "checkpoint_threshold": "256MB",
         # DuckDB may cache up to 80% of the machine's memory by default; a collector beside the
         # application must not. Data beyond this is read back from the file when needed. At
@@ -125,35 +125,6 @@ def _registered(driver: Any, **tables: pa.Table) -> Iterator[None]:
                 driver.unregister(name)
 
 
-class _Checkpointer:
-    """Checkpoints the database from its own thread once the WAL passes ``CHECKPOINT_WAL_BYTES``.
-
-    DuckDB checkpoints committed data while other transactions write, so the writer's commits
-    go on; left to DuckDB, the checkpoint runs inside a commit and stalls every request in
-    flight (ingest at 1M spans: 21k -> XXk spans/s, bench/ingest.py)."""
-
-    def __init__(self, engine: sa.Engine, wal: Path, interval_s: float = 0.5) -> None:
-        self._engine = engine
-        self._wal = wal
-        self._interval_s = interval_s
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="spanscope-checkpoint", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stop.wait(self._interval_s):
-            try:
-                if self._wal.exists() and self._wal.stat().st_size >= CHECKPOINT_WAL_BYTES:
-                    with self._engine.connect() as connection:
-                        connection.exec_driver_sql("CHECKPOINT")
-            except Exception as error:  # the backstop threshold still checkpoints
-                logger.warning("background checkpoint failed: %s", error)
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join()
-
-
 class DuckDBStore(SqlStore):
     backend = "duckdb"
 
@@ -163,9 +134,6 @@ class DuckDBStore(SqlStore):
         super().__init__(engine)
         self._write_lock = _write_lock(url)
         self._folded_at = time.monotonic()
-        path = sa.make_url(url).database
-        in_memory = path in (None, "", ":memory:")
-        self._checkpointer = None if in_memory else _Checkpointer(engine, Path(f"{path}.wal"))
 
     def write_prepared(self, batches: Sequence[PreparedBatch]) -> int:
         with self._write_lock:
@@ -195,8 +163,6 @@ class DuckDBStore(SqlStore):
             self.fold_summaries()
         except Exception as error:
             logger.warning("could not fold the queued trace summaries on close: %s", error)
-        if self._checkpointer is not None:
-            self._checkpointer.close()
         super().close()
 
     def _combine(self, payloads: list[Any]) -> pa.Table:
