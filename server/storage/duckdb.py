@@ -26,7 +26,7 @@ import pyarrow as pa  # type: ignore[import-untyped]
 import sqlalchemy as sa
 
 from .base import PreparedBatch, Row, TraceFilter, TracePage
-from .batch import SPAN_COLUMNS, ColumnKind
+from .batch import SPAN_COLUMNS
 from .delta import DELTA_COLUMNS
 from .sqlstore import SqlStore, unwrap
 from .summary import fold_sql_duckdb, upsert_sql
@@ -36,14 +36,9 @@ logger = logging.getLogger("spanscope.storage")
 _TRANSIENT = (duckdb.IOException, duckdb.TransactionException, duckdb.ConnectionException)
 
 
-def _select_expression(name: str, kind: ColumnKind) -> str:
-    return f'CAST("{name}" AS JSON)' if kind == "json" else f'"{name}"'
-
-
 _NAMES = "span_key, " + ", ".join(f'"{name}"' for name in SPAN_COLUMNS)
-_EXPRESSIONS = "CAST(span_key AS UHUGEINT), " + ", ".join(
-    _select_expression(name, kind) for name, kind in SPAN_COLUMNS.items()
-)
+# JSON columns arrive typed as JSON (Arrow's extension type, see duckdb_arrow.py): no cast.
+_EXPRESSIONS = "CAST(span_key AS UHUGEINT), " + ", ".join(f'"{name}"' for name in SPAN_COLUMNS)
 # A plain insert fails on the first stored key: the fast path, for batches of new spans.
 INSERT_SPANS = f"INSERT INTO spans ({_NAMES}) SELECT {_EXPRESSIONS} FROM batch"
 # The slow path, after a resend: ON CONFLICT costs DuckDB about 6 us a span more (measured at
