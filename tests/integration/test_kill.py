@@ -118,6 +118,12 @@ class Collector:
             return 0
         return int(health["counters"].get("spans_received", 0)) - int(health["queued_spans"])
 
+    def workers(self) -> list[int]:
+        """PIDs of the collector's child processes (its ingest workers), started by any thread."""
+        assert self.process is not None
+        tasks = Path(f"/proc/{self.process.pid}/task")
+        return [int(child) for task in tasks.iterdir() for child in (task / "children").read_text().split()]
+
     def kill(self) -> None:
         assert self.process is not None
         self._assert_running()
@@ -337,3 +343,32 @@ def test_crash_after_commit_is_not_duplicated(
     # Stored by the crashed process although the client never got an answer; the resend above
     # then changed nothing (still one row per span, summaries not counted twice).
     assert at_crash == _complete(CRASH_TRACES * SPANS_PER_TRACE)
+
+
+def test_ingest_workers_exit_when_the_collector_is_killed(
+    backend: Backend, tmp_path: Path, cleanup: list[Collector | Sender]
+) -> None:
+    collector = Collector(backend.url, _free_port(), tmp_path)
+    cleanup.append(collector)
+    collector.start()
+    collector.wait_healthy()
+    sender = Sender(collector.port, 20, tmp_path)  # starts the ingest workers
+    cleanup.append(sender)
+    _assert_nothing_lost(sender.report(timeout=60), 20 * SPANS_PER_TRACE)
+    workers = collector.workers()
+    assert workers, "the collector started no ingest worker"
+    collector.kill()
+    deadline = time.monotonic() + 10
+    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    left = [pid for pid in workers if _alive(pid)]
+    assert not left, f"ingest workers outlived their collector: {left}"
+
+
+def _alive(pid: int) -> bool:
+    """Running, not a zombie waiting for the init process to reap it."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+    return "\nState:\tZ" not in status
