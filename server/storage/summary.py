@@ -48,6 +48,16 @@ _RANKED_COLUMNS = ", ".join(
 )
 
 
+# Aggregates both summaries take alike, over spans or over queued deltas: a sum is NULL only
+# when no row had a value (no span reported tokens or cost).
+_TOTALS_AND_ANY_IDS = """sum(input_tokens) AS input_tokens,
+        sum(output_tokens) AS output_tokens,
+        sum(total_tokens) AS total_tokens,
+        sum(cost_usd) AS cost_usd,
+        max(session_id) AS any_session_id,
+        max(user_id) AS any_user_id,"""
+
+
 def _distinct_list(backend: Backend, column: str) -> str:
     """Aggregate: the sorted distinct non-NULL values of ``column``, as a JSON list."""
     if backend == "duckdb":
@@ -108,12 +118,7 @@ totals AS (
         max(end_time) AS end_time,
         count(*) AS span_count,
         sum(CASE WHEN status = 'error' THEN 1 ELSE 0 END) AS error_count,
-        sum(input_tokens) AS input_tokens,
-        sum(output_tokens) AS output_tokens,
-        sum(total_tokens) AS total_tokens,
-        sum(cost_usd) AS cost_usd,
-        max(session_id) AS any_session_id,
-        max(user_id) AS any_user_id,
+        {_TOTALS_AND_ANY_IDS}
         {_distinct_list(backend, "model")} AS models,
         {_distinct_list(backend, "kind")} AS kinds
     FROM ranked
@@ -237,12 +242,7 @@ totals AS (
         max(end_time) AS end_time,
         sum(span_count) AS span_count,
         sum(error_count) AS error_count,
-        sum(input_tokens) AS input_tokens,
-        sum(output_tokens) AS output_tokens,
-        sum(total_tokens) AS total_tokens,
-        sum(cost_usd) AS cost_usd,
-        max(session_id) AS any_session_id,
-        max(user_id) AS any_user_id,
+        {_TOTALS_AND_ANY_IDS}
         {_list_union_aggregate("tags")} AS tags,
         {_list_union_aggregate("models")} AS models,
         {_list_union_aggregate("kinds")} AS kinds
