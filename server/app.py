@@ -17,7 +17,7 @@ from starlette.requests import Request
 
 from server.api import ingest, read
 from server.api.deps import Collector
-from server.ingest_work import IngestPool, tune_gc
+from server.ingest_work import IngestPool, tune_for_ingest
 from server.settings import ServerSettings
 from server.storage import migrate, open_store
 from server.storage.urls import backend_of
@@ -29,11 +29,12 @@ logger = logging.getLogger("spanscope.server")
 def create_app(settings: ServerSettings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        tune_gc()
+        backend = backend_of(settings.database_url)
+        tune_for_ingest(backend)
         migrate.upgrade(settings.database_url)
         store = open_store(settings.database_url)
         writer = SpanWriter(store, max_queue_spans=settings.max_queue_spans, max_batch_spans=settings.max_batch_spans)
-        pool = IngestPool(settings.ingest_workers, settings.project, backend_of(settings.database_url))
+        pool = IngestPool(settings.ingest_workers, settings.project, backend)
         app.state.collector = Collector(settings, store, writer, pool)
         try:
             yield
