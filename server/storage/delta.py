@@ -2,9 +2,10 @@
 
 DuckDB pays about 10 ms of fixed cost for the window-and-list-aggregate summary query however
 few rows it reads, which capped ingest at a few thousand spans/s for OTLP-sized requests.
-Aggregating the batch here costs about a microsecond a span; ``merge_sql_duckdb`` then merges
-each trace's delta into its stored summary with plain column arithmetic. The result is the
-same as recomputing from ``spans`` (the conformance tests check both backends alike).
+Aggregating the batch here costs about a microsecond a span. The writer queues the deltas in
+``trace_deltas``; ``fold_sql_duckdb`` later combines a trace's queued deltas and merges them
+into its stored summary with plain column arithmetic. The result is the same as recomputing
+from ``spans`` (the conformance tests check both backends alike).
 """
 
 from __future__ import annotations

@@ -91,8 +91,9 @@ def default_settings() -> dict[str, str]:
         # the same ingest rate within noise.
         "memory_limit": "384MB",
         # Half the cores: the ingest worker processes use the others. On 2 cores, DuckDB's
-        # default (every core) made its threads fight the workers: 21k spans/s against 24k
-        # with one thread (1M spans, bench/ingest.py).
+        # default (every core) gave 21k spans/s against 23-24k with one thread (1M spans,
+        # bench/ingest.py); once the workers used less CPU (the system allocator for Arrow), an
+        # A/B showed no difference beyond the noise, and one thread leaves more to the workers.
         "threads": str(max(1, (os.cpu_count() or 1) // 2)),
     }
 

@@ -1,5 +1,6 @@
-"""The per-trace summary (table ``traces``), recomputed from ``spans`` inside the write
-transaction for every trace the batch touched.
+"""The per-trace summary (table ``traces``). Postgres, and DuckDB after a resend, recompute it
+from ``spans`` inside the write transaction for every trace the batch touched; DuckDB's usual
+path queues per-trace deltas and folds them in (``fold_sql_duckdb``, see ``delta.py``).
 
 Recomputing from the stored spans, rather than adding the batch to the old summary, keeps the
 summary right whatever the arrival order: children before their root, one trace over many
@@ -178,9 +179,9 @@ def _union(column: str) -> str:
     )
 
 
-def merge_sql_duckdb(with_clause: str = "") -> str:
-    """DuckDB: merge per-trace deltas of new spans (a relation ``delta``, one row per trace, see
-    ``delta.py``; ``with_clause`` may define it) into the stored summaries, field by field."""
+def _merge_sql_duckdb(with_clause: str) -> str:
+    """DuckDB: merge per-trace deltas of new spans (a relation ``delta``, one row per trace, that
+    ``with_clause`` defines) into the stored summaries, field by field."""
     merged = {
         "root_span_id": "COALESCE(traces.root_span_id, excluded.root_span_id)",
         "name": _from_first("name"),
@@ -229,8 +230,8 @@ def fold_sql_duckdb() -> str:
     """DuckDB: fold every queued delta (table ``trace_deltas``) into ``traces``. The deltas of
     one trace are first combined as if its spans had come in one batch (the "first" delta is
     the one with the root, else the earliest; ties go to the one queued first), then merged
-    into the stored summary with ``merge_sql_duckdb``'s rules."""
-    return merge_sql_duckdb(f"""WITH queued AS (
+    into the stored summary with ``_merge_sql_duckdb``'s rules."""
+    return _merge_sql_duckdb(f"""WITH queued AS (
     SELECT *, row_number() OVER (
         PARTITION BY project_id, trace_id ORDER BY root_span_id IS NULL, start_time, rowid
     ) AS position
