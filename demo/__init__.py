@@ -1,0 +1,1 @@
+"""The demo: a simulated support assistant, traced only through the public SDK."""

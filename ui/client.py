@@ -1,0 +1,85 @@
+"""The UI's one way to the data: the collector's HTTP API (DuckDB is owned by the collector).
+
+Every page calls these functions; each returns the API's JSON or raises ``ApiError`` with a
+message fit to show. The base URL comes from ``SPANSCOPE_API_URL`` (``spanscope up`` sets it).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+from urllib.parse import quote
+
+import orjson
+import urllib3
+
+DEFAULT_API_URL = "http://127.0.0.1:4318"
+_TIMEOUT = urllib3.Timeout(connect=2.0, read=30.0)
+# One pool for the process: Streamlit reruns page scripts on every click, and a fresh
+# connection per call would add a TCP handshake to each.
+_pool = urllib3.PoolManager(num_pools=4, maxsize=8, retries=False, timeout=_TIMEOUT)
+
+
+class ApiError(Exception):
+    """The API answered with an error, or could not be reached."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def api_url() -> str:
+    return os.environ.get("SPANSCOPE_API_URL", DEFAULT_API_URL).rstrip("/")
+
+
+def get(path: str, params: dict[str, Any] | None = None) -> Any:
+    """GET ``path`` (with query ``params``; None values are left out) and decode its JSON."""
+    fields = {key: str(value) for key, value in (params or {}).items() if value is not None and value != ""}
+    url = api_url() + path
+    try:
+        response = _pool.request("GET", url, fields=fields)
+    except urllib3.exceptions.HTTPError as error:
+        raise ApiError(f"the collector at {api_url()} cannot be reached ({type(error).__name__})") from None
+    if response.status >= 400:
+        raise ApiError(_error_message(response.data, response.status), response.status)
+    return orjson.loads(response.data)
+
+
+def _error_message(body: bytes, status: int) -> str:
+    try:
+        detail = orjson.loads(body).get("detail")
+    except (orjson.JSONDecodeError, AttributeError):
+        detail = None
+    if isinstance(detail, list):  # FastAPI validation errors: say which parameter is wrong
+        detail = "; ".join(f"{'.'.join(map(str, item.get('loc', [])[1:]))}: {item.get('msg')}" for item in detail)
+    return f"{status}: {detail or body[:200].decode(errors='replace')}"
+
+
+def list_traces(filters: dict[str, Any], cursor: str | None = None, limit: int = 50) -> dict[str, Any]:
+    result: dict[str, Any] = get("/api/v1/traces", {**filters, "cursor": cursor, "limit": limit})
+    return result
+
+
+def get_trace(trace_id: str) -> dict[str, Any]:
+    result: dict[str, Any] = get(f"/api/v1/traces/{quote(trace_id, safe='')}")
+    return result
+
+
+def get_span(trace_id: str, span_id: str) -> dict[str, Any]:
+    result: dict[str, Any] = get(f"/api/v1/spans/{quote(trace_id, safe='')}/{quote(span_id, safe='')}")
+    return result
+
+
+def list_sessions(filters: dict[str, Any], cursor: str | None = None, limit: int = 50) -> dict[str, Any]:
+    result: dict[str, Any] = get("/api/v1/sessions", {**filters, "cursor": cursor, "limit": limit})
+    return result
+
+
+def get_session(session_id: str) -> dict[str, Any]:
+    result: dict[str, Any] = get(f"/api/v1/sessions/{quote(session_id, safe='')}")
+    return result
+
+
+def metrics(params: dict[str, Any]) -> dict[str, Any]:
+    result: dict[str, Any] = get("/api/v1/metrics", params)
+    return result

@@ -1,0 +1,1 @@
+"""Parts shared by the pages: span tree, waterfall, messages, documents, span detail."""

@@ -1,0 +1,29 @@
+"""The pages and the links between them (apart from ui/app.py, which runs them)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+_PAGES = Path(__file__).parent / "pages"
+TRACES = st.Page(_PAGES / "traces.py", title="Traces", icon="🧵", url_path="traces")
+SESSIONS = st.Page(_PAGES / "sessions.py", title="Sessions", icon="💬", url_path="sessions")
+OVERVIEW = st.Page(_PAGES / "overview.py", title="Overview", icon="📈", url_path="overview")
+TRACE = st.Page(_PAGES / "trace.py", title="Trace", icon="🧵", url_path="trace", visibility="hidden")
+SESSION = st.Page(_PAGES / "session.py", title="Session", icon="💬", url_path="session", visibility="hidden")
+ALL = [TRACES, SESSIONS, OVERVIEW, TRACE, SESSION]
+
+
+def trace_link(trace_id: str, span_id: str | None = None) -> str:
+    """A relative link to a trace (for table link columns), shareable as it is."""
+    return f"./trace?id={trace_id}" + (f"&span={span_id}" if span_id else "")
+
+
+def open_trace(trace_id: str, span_id: str | None = None) -> None:
+    params = {"id": trace_id} | ({"span": span_id} if span_id else {})
+    st.switch_page(TRACE, query_params=params)
+
+
+def open_session(session_id: str) -> None:
+    st.switch_page(SESSION, query_params={"id": session_id})

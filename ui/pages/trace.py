@@ -1,0 +1,150 @@
+"""One trace: the span tree beside its waterfall, and the selected span in full.
+
+URL: /trace?id=<trace id>[&span=<span id>]. Large traces stay usable: long runs of sibling
+spans (agent-loop iterations) are summarised, subtrees collapse, the tree is paged.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd  # type: ignore[import-untyped]
+import streamlit as st
+
+from ui import client
+from ui.components import tree
+from ui.components.span_detail import span_detail
+from ui.components.waterfall import waterfall
+from ui.navigation import TRACES, open_session
+from ui.text import cost, count, duration, moment, plain
+
+
+@st.cache_resource(ttl=15, max_entries=4, show_spinner="Loading the trace…")
+def _load(trace_id: str) -> dict[str, Any]:
+    # cache_resource, not cache_data: no copy per rerun (a 10,000-span trace is tens of MB).
+    # Callers must not change what it returns.
+    return client.get_trace(trace_id)
+
+
+def _header(summary: dict[str, Any]) -> None:
+    st.title(plain(summary.get("name") or "(trace without a root span yet)", 120), anchor=False)
+    columns = st.columns(6)
+    columns[0].metric("Started", moment(summary["start_time"]))
+    columns[1].metric("Duration", duration(summary["duration_ms"]))
+    columns[2].metric("Spans", count(summary["span_count"]))
+    columns[3].metric("Errors", count(summary["error_count"]))
+    columns[4].metric("Tokens", count(summary.get("total_tokens")))
+    columns[5].metric("Cost", cost(summary.get("cost_usd")))
+    facts = [f"trace {summary['trace_id']}"]
+    if summary.get("models"):
+        facts.append("models " + ", ".join(summary["models"]))
+    if summary.get("user_id"):
+        facts.append(f"user {summary['user_id']}")
+    if summary.get("tags"):
+        facts.append("tags " + ", ".join(summary["tags"]))
+    st.caption(plain(" · ".join(facts), 600))
+    if summary.get("session_id") and st.button(f"Session {plain(summary['session_id'], 60)} ›"):
+        open_session(summary["session_id"])
+
+
+def _view(trace_id: str) -> tree.TreeView:
+    views: dict[str, tree.TreeView] = st.session_state.setdefault("tree_views", {})
+    return views.setdefault(trace_id, tree.TreeView())
+
+
+def _controls(view: tree.TreeView, total_rows: int) -> int:
+    """Tree options; returns the page number to show."""
+    columns = st.columns([2, 2, 3, 3])
+    depths = [None, 1, 2, 3, 4, 6]
+    view.max_depth = columns[0].selectbox(
+        "Depth",
+        depths,
+        index=depths.index(view.max_depth) if view.max_depth in depths else 0,
+        format_func=lambda depth: "all levels" if depth is None else f"{depth} levels",
+    )
+    view.summarise = columns[1].toggle("Summarise long runs", value=view.summarise)
+    pages = tree.page_count_for(total_rows)
+    if pages == 1:
+        return 0
+    number: int | None = columns[2].selectbox(
+        f"Tree page ({total_rows:,} rows)",
+        list(range(pages)),
+        format_func=lambda number: (
+            f"rows {number * tree.PAGE_SIZE + 1:,}–{min((number + 1) * tree.PAGE_SIZE, total_rows):,}"
+        ),
+    )
+    return number or 0
+
+
+def _tree_table(rows: list[tree.TreeRow]) -> pd.DataFrame:
+    spans = [row.span or {} for row in rows]
+    return pd.DataFrame(
+        {
+            "Span": [row.label for row in rows],
+            "Duration": [duration(row.end_ms - row.start_ms) for row in rows],
+            "Tokens": [span.get("total_tokens") for span in spans],
+            "Cost ($)": [span.get("cost_usd") for span in spans],
+            "Model": [span.get("model") or "" for span in spans],
+        }
+    )
+
+
+def _selected_id(rows: list[tree.TreeRow], event: Any, view: tree.TreeView) -> str | None:
+    if not event.selection.rows:
+        return None
+    row = rows[event.selection.rows[0]]
+    if row.is_summary:  # selecting a summary row expands it
+        view.expanded_groups.add(row.key)
+        st.rerun()
+    key: str = row.key
+    return key
+
+
+def main() -> None:
+    trace_id = (st.query_params.get("id") or "").strip().lower()
+    if not trace_id:
+        st.info("No trace chosen.")
+        st.page_link(TRACES, label="Browse traces")
+        return
+    try:
+        data = _load(trace_id)
+    except client.ApiError as error:
+        st.error(f"No trace {plain(trace_id, 64)}: {plain(error, 300)}" if error.status == 404 else plain(error, 500))
+        st.page_link(TRACES, label="Browse traces")
+        return
+    roots = data["spans"]
+    _header(data["trace"])
+    view = _view(trace_id)
+    all_rows = tree.rows(roots, view)
+    number = _controls(view, len(all_rows))
+    rows = tree.page(all_rows, number)
+    left, right = st.columns([5, 4])
+    with left:
+        event = st.dataframe(
+            _tree_table(rows),
+            hide_index=True,
+            on_select="rerun",
+            selection_mode="single-row",
+            key=f"tree-{trace_id}-{number}-{view.max_depth}-{view.summarise}-{len(view.expanded_groups)}-{len(view.collapsed)}",
+            height=min(38 + 35 * len(rows), 720),
+            column_config={"Span": st.column_config.TextColumn(width="large")},
+        )
+    with right:
+        waterfall(rows)
+    chosen = _selected_id(rows, event, view)
+    if chosen and chosen != st.query_params.get("span"):
+        st.query_params["span"] = chosen
+    spans = {span["span_id"]: span for span in tree.iter_spans(roots)}
+    span = spans.get(st.query_params.get("span") or "") or (roots[0] if roots else None)
+    if span is None:
+        return
+    st.divider()
+    if span.get("children"):
+        closed = span["span_id"] in view.collapsed
+        if st.button("Expand this subtree" if closed else "Collapse this subtree"):
+            view.collapsed.symmetric_difference_update({span["span_id"]})
+            st.rerun()
+    span_detail(span)
+
+
+main()

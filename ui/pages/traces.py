@@ -1,0 +1,133 @@
+"""Traces: newest first, filtered by anything the API filters on, paged by cursor."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd  # type: ignore[import-untyped]
+import streamlit as st
+
+from ui import client
+from ui.components.pager import pager
+from ui.navigation import open_trace, trace_link
+from ui.params import CHOICE_FILTERS, KINDS, RANGE_FILTERS, WINDOW_LABELS, api_filters, chosen
+from ui.text import moment, plain
+
+PAGE_SIZE = 50
+
+
+def _filter_form(current: dict[str, str]) -> None:
+    with st.form("filters", border=False):
+        top = st.columns([4, 2, 2, 2])
+        values: dict[str, Any] = {
+            "text": top[0].text_input("Search inputs and outputs", current.get("text", "")),
+            "since": top[1].selectbox(
+                "Time",
+                list(WINDOW_LABELS),
+                index=_index(list(WINDOW_LABELS), current.get("since", "")),
+                format_func=WINDOW_LABELS.__getitem__,
+            ),
+            "status": top[2].selectbox(
+                "Status",
+                CHOICE_FILTERS["status"],
+                index=_index(CHOICE_FILTERS["status"], current.get("status", "")),
+                format_func=lambda value: {"": "any", "error": "with errors", "ok": "no errors"}[value],
+            ),
+            "kind": top[3].selectbox(
+                "Has a span of kind",
+                KINDS,
+                index=_index(KINDS, current.get("kind", "")),
+                format_func=lambda value: value or "any",
+            ),
+        }
+        with st.expander("More filters", expanded=any(current.get(name) for name in (*RANGE_FILTERS, "name"))):
+            for column, name, label in zip(
+                st.columns(5),
+                ("name", "model", "session_id", "user_id", "tag"),
+                ("Trace name", "Model", "Session", "User", "Tag"),
+                strict=True,
+            ):
+                values[name] = column.text_input(label, current.get(name, ""))
+            labels = (
+                "Min duration (ms)",
+                "Max duration (ms)",
+                "Min tokens",
+                "Max tokens",
+                "Min cost ($)",
+                "Max cost ($)",
+            )
+            for column, name, label in zip(st.columns(6), RANGE_FILTERS, labels, strict=True):
+                values[name] = column.text_input(label, current.get(name, ""))
+        submitted = st.form_submit_button("Apply", type="primary")
+    if submitted:
+        # Explicit start/end bounds from a shared link survive unless a window replaces them.
+        bounds = () if values["since"] else ("start_after", "start_before")
+        kept: dict[str, str] = {name: current[name] for name in bounds if name in current}
+        picked: dict[str, str] = {name: str(value).strip() for name, value in values.items() if value}
+        st.query_params.from_dict(kept | picked)
+        st.rerun()
+
+
+def _index(options: list[str] | tuple[str, ...], value: str) -> int:
+    return options.index(value) if value in options else 0
+
+
+def _table(traces: list[dict[str, Any]]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "Time": [moment(trace["start_time"]) for trace in traces],
+            "Name": [trace.get("name") or "(no root yet)" for trace in traces],
+            "Duration (ms)": [trace["duration_ms"] for trace in traces],
+            "Spans": [trace["span_count"] for trace in traces],
+            "Errors": [trace["error_count"] for trace in traces],
+            "Tokens": [trace.get("total_tokens") for trace in traces],
+            "Cost ($)": [trace.get("cost_usd") for trace in traces],
+            "Model": [", ".join(trace.get("models") or []) for trace in traces],
+            "Session": [trace.get("session_id") or "" for trace in traces],
+            "User": [trace.get("user_id") or "" for trace in traces],
+            "Tags": [", ".join(trace.get("tags") or []) for trace in traces],
+            "Input": [(trace.get("input_preview") or "")[:200] for trace in traces],
+            "Link": [trace_link(trace["trace_id"]) for trace in traces],
+        }
+    )
+
+
+def _highlight_errors(row: pd.Series) -> list[str]:
+    style = "background-color: rgba(214, 39, 40, 0.15); color: #a31515" if row["Errors"] else ""
+    return [style] * len(row)
+
+
+def main() -> None:
+    st.title("Traces", anchor=False)
+    current = chosen(st.query_params)
+    _filter_form(current)
+    cursor = st.query_params.get("cursor")
+    try:
+        page = client.list_traces(api_filters(current), cursor=cursor, limit=PAGE_SIZE)
+    except client.ApiError as error:
+        st.error(plain(error, 500))
+        return
+    traces = page["traces"]
+    if not traces:
+        st.info("No traces match." if current or cursor else "No traces yet: send some to the collector's /v1/traces.")
+        return
+    st.caption("Select a row to open its trace. Rows with errors are red.")
+    event = st.dataframe(
+        _table(traces).style.apply(_highlight_errors, axis=1),
+        hide_index=True,
+        on_select="rerun",
+        selection_mode="single-row",
+        key=f"traces-{cursor}",
+        column_config={
+            "Duration (ms)": st.column_config.NumberColumn(format="%.0f"),
+            "Cost ($)": st.column_config.NumberColumn(format="%.5f"),
+            "Link": st.column_config.LinkColumn("Link", display_text="open ↗"),
+        },
+        height=min(38 + 35 * len(traces), 900),
+    )
+    if event.selection.rows:
+        open_trace(traces[event.selection.rows[0]]["trace_id"])
+    pager("traces", cursor, page.get("next_cursor"))
+
+
+main()

@@ -1,0 +1,56 @@
+"""Showing hostile text, and formatting numbers, in one place.
+
+Trace content is hostile (ARCHITECTURE.md, UI). Streamlit renders Markdown in ``st.markdown``,
+``st.write`` of strings, captions, headers, alerts and in every widget label, and Markdown
+there may load images from remote hosts. Trace content therefore goes through ``st.text``,
+``st.code``, ``st.json`` or table cells; where a label must carry it, ``plain()`` escapes it.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+# Every ASCII punctuation character may be backslash-escaped in CommonMark; escaping all of
+# them leaves no Markdown (links, images, emphasis, HTML, math with $) to interpret.
+_MARKDOWN_SPECIAL = re.compile(r"([!-/:-@\[-`{-~])")
+
+
+def plain(text: object, limit: int = 200) -> str:
+    """``text`` as Markdown that renders exactly as the characters, on one line, shortened."""
+    value = " ".join(str(text).split())
+    if len(value) > limit:
+        value = value[: limit - 1] + "…"
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", value)
+
+
+def duration(ms: float | None) -> str:
+    if ms is None:
+        return "–"
+    if ms < 1:
+        return f"{ms * 1000:.0f} µs"
+    if ms < 1000:
+        return f"{ms:.0f} ms"
+    if ms < 60_000:
+        return f"{ms / 1000:.2f} s"
+    return f"{ms / 60_000:.1f} min"
+
+
+def cost(usd: float | None) -> str:
+    if usd is None:
+        return "–"
+    if usd == 0:
+        return "$0"
+    return f"${usd:.4f}" if usd < 1 else f"${usd:,.2f}"
+
+
+def count(value: int | float | None) -> str:
+    return "–" if value is None else f"{value:,.0f}"
+
+
+def moment(value: str | datetime | None) -> str:
+    """An API timestamp (ISO 8601, UTC) as ``2026-11-25 14:03:07``."""
+    if value is None:
+        return "–"
+    parsed = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    return parsed.strftime("%Y-%m-%d %H:%M:%S")
