@@ -103,6 +103,24 @@ def server(
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
 
 
+@app.command()
+def up(
+    db: Annotated[
+        str | None, typer.Option(help="Database URL (default: SPANSCOPE_DATABASE_URL or a DuckDB file).")
+    ] = None,
+    port: Annotated[int | None, typer.Option(help="Collector port (default 4318).")] = None,
+    ui_port: Annotated[int, typer.Option(help="UI port.")] = 8501,
+    demo: Annotated[bool, typer.Option(help="Send the demo application's traces first (once per database).")] = False,
+) -> None:
+    """Run the collector and the UI together; Ctrl-C stops both."""
+    from server.up import UpOptions, run
+
+    settings = _server_settings(database_url=db, port=port)
+    _prepare_database_path(settings.database_url)
+    options = UpOptions(settings.database_url, settings.host, settings.port, ui_port, demo)
+    raise typer.Exit(run(options, typer.echo))
+
+
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 

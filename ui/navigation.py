@@ -6,7 +6,7 @@ from pathlib import Path
 
 import streamlit as st
 
-_PAGES = Path(__file__).parent / "pages"
+_PAGES = Path(__file__).parent / "views"  # not "pages": Streamlit would also serve that folder on its own
 TRACES = st.Page(_PAGES / "traces.py", title="Traces", icon="🧵", url_path="traces")
 SESSIONS = st.Page(_PAGES / "sessions.py", title="Sessions", icon="💬", url_path="sessions")
 OVERVIEW = st.Page(_PAGES / "overview.py", title="Overview", icon="📈", url_path="overview")

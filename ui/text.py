@@ -8,6 +8,7 @@ there may load images from remote hosts. Trace content therefore goes through ``
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import datetime
 
@@ -41,6 +42,8 @@ def cost(usd: float | None) -> str:
         return "–"
     if usd == 0:
         return "$0"
+    if usd < 0.01:  # a single LLM call: two significant digits, never in e-notation
+        return f"${usd:.{1 - math.floor(math.log10(usd))}f}"
     return f"${usd:.4f}" if usd < 1 else f"${usd:,.2f}"
 
 

@@ -23,7 +23,10 @@ KIND_COLOURS = {
     "span": "#D4D4D4",
     "summary": "#EEEEEE",
 }
-ROW_HEIGHT = 24
+ROW_HEIGHT = 35  # the height of a row in the tree table beside it
+# A band scale, said outright: layered with the failure marks (points), Vega-Lite would pick
+# a point scale for both, and bars on a point scale have no height.
+_ROWS = alt.Y("row:O", axis=None, scale=alt.Scale(type="band"))
 
 
 def waterfall(rows: list[TreeRow]) -> None:
@@ -48,16 +51,25 @@ def waterfall(rows: list[TreeRow]) -> None:
         .encode(
             x=alt.X("start_ms:Q", title="ms since the trace started", axis=alt.Axis(orient="top")),
             x2="end_ms:Q",
-            y=alt.Y("row:O", axis=None),
+            y=_ROWS,
             color=alt.Color(
                 "kind:N",
                 scale=alt.Scale(domain=list(KIND_COLOURS), range=list(KIND_COLOURS.values())),
                 legend=alt.Legend(orient="bottom", title=None, columns=6),
             ),
-            stroke=alt.condition("datum.status == 'error'", alt.value("#D62728"), alt.value(None)),
-            strokeWidth=alt.value(2),
             tooltip=["name:N", "kind:N", "duration:N", "status:N"],
         )
-        .properties(height=max(ROW_HEIGHT * len(rows), 60))
     )
-    st.altair_chart(bars, width="stretch")
+    # Failed spans get a red cross at their end, whatever their kind's colour.
+    failures = (
+        alt.Chart(frame[frame["status"] == "error"])
+        .mark_point(shape="cross", color="#D62728", size=60, filled=True)
+        .encode(x="end_ms:Q", y=_ROWS, tooltip=["name:N", "status:N"])
+    )
+    chart = (bars + failures).properties(
+        height=ROW_HEIGHT * len(rows),
+        # Fit the width only: Streamlit's default ("fit") squeezes the axis and legend into
+        # the given height too, which leaves a short trace's bars no room at all.
+        autosize=alt.AutoSizeParams(type="fit-x", contains="padding"),
+    )
+    st.altair_chart(chart, width="stretch")

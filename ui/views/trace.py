@@ -29,7 +29,7 @@ def _load(trace_id: str) -> dict[str, Any]:
 def _header(summary: dict[str, Any]) -> None:
     st.title(plain(summary.get("name") or "(trace without a root span yet)", 120), anchor=False)
     columns = st.columns(6)
-    columns[0].metric("Started", moment(summary["start_time"]))
+    columns[0].metric("Started", moment(summary["start_time"])[11:], help=f"{moment(summary['start_time'])} UTC")
     columns[1].metric("Duration", duration(summary["duration_ms"]))
     columns[2].metric("Spans", count(summary["span_count"]))
     columns[3].metric("Errors", count(summary["error_count"]))
