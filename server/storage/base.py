@@ -51,6 +51,22 @@ class TracePage:
     next_cursor: str | None = None  # pass it back to get the next page; None on the last page
 
 
+@dataclass(frozen=True, slots=True)
+class SessionFilter:
+    """Which traces the session list summarizes (AND). A session is listed when one of its
+    traces matches, with the figures of its matching traces. Naive datetimes are UTC."""
+
+    start_after: datetime | None = None  # trace start_time >= start_after
+    start_before: datetime | None = None  # trace start_time < start_before
+    user_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SessionPage:
+    sessions: list[Row] = field(default_factory=list)
+    next_cursor: str | None = None  # pass it back to get the next page; None on the last page
+
+
 @dataclass(frozen=True)
 class PreparedBatch:
     """Spans encoded for a backend's bulk insert (``prepare_batch``). Plain data (Arrow tables,
@@ -95,6 +111,29 @@ class Store(Protocol):
         ...
 
     def get_span(self, project_id: str, trace_id: str, span_id: str) -> Row | None: ...
+
+    def list_sessions(self, project_id: str, filters: SessionFilter, limit: int, cursor: str | None) -> SessionPage:
+        """Session summaries (traces grouped by non-NULL session_id), most recently active first
+        (last_end DESC, session_id DESC). Raise ValueError for a cursor not made here."""
+        ...
+
+    def get_session(self, project_id: str, session_id: str, max_traces: int) -> Row | None:
+        """The session's summary plus ``traces``: its first ``max_traces`` trace summaries by
+        start_time, and ``truncated``: whether it has more. None when no trace has the session."""
+        ...
+
+    def metrics(
+        self, project_id: str, start_after: datetime | None, start_before: datetime | None, bucket_seconds: int | None
+    ) -> Row:
+        """Volume, errors, latency percentiles, tokens and cost per time bucket, per model and
+        per span name (see ``server.storage.metrics``). A bound left out is the first or last
+        trace start; ``bucket_seconds`` None picks about 60 buckets. Raise ValueError for an
+        empty range or too many buckets (``server.storage.buckets``).
+
+            >>> store.metrics("default", None, None, None)["timeline"][0]["p95_ms"]  # doctest: +SKIP
+            2400.0
+        """
+        ...
 
     def write_log_messages(self, items: Sequence[LogMessages]) -> int:
         """Store chat messages from GenAI log events (idempotent by key)."""

@@ -25,7 +25,7 @@ import duckdb
 import pyarrow as pa  # type: ignore[import-untyped]
 import sqlalchemy as sa
 
-from .base import PreparedBatch, Row, TraceFilter, TracePage
+from .base import PreparedBatch
 from .batch import SPAN_COLUMNS
 from .delta import DELTA_COLUMNS
 from .sqlstore import SqlStore, unwrap
@@ -139,13 +139,8 @@ class DuckDBStore(SqlStore):
         with self._write_lock:
             return super().write_prepared(batches)
 
-    def list_traces(self, project_id: str, filters: TraceFilter, limit: int, cursor: str | None) -> TracePage:
+    def _refresh_summaries(self) -> None:
         self.fold_summaries()
-        return super().list_traces(project_id, filters, limit, cursor)
-
-    def get_trace(self, project_id: str, trace_id: str) -> Row | None:
-        self.fold_summaries()
-        return super().get_trace(project_id, trace_id)
 
     def fold_summaries(self) -> None:
         """Bring ``traces`` up to date with every committed span (reads of it call this first)."""

@@ -27,7 +27,8 @@ def _json_list_contains(backend: Backend, column: sa.ColumnElement[Any], value: 
     assert_never(backend)
 
 
-def _utc(moment: datetime) -> datetime:
+def as_utc(moment: datetime) -> datetime:
+    """Naive datetimes are taken as UTC."""
     return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
 
 
@@ -36,17 +37,18 @@ def _substring_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
-def encode_cursor(row: dict[str, Any]) -> str:
-    """The opaque keyset cursor after ``row``: base64url of JSON."""
-    key = {"start_time": row["start_time"].isoformat(), "trace_id": row["trace_id"]}
+def encode_cursor(row: dict[str, Any], time_key: str = "start_time", id_key: str = "trace_id") -> str:
+    """The opaque keyset cursor after ``row``: base64url of JSON of its sort key (a time, then an
+    ID; the key names differ per list, so a cursor of one list is refused by another)."""
+    key = {time_key: row[time_key].isoformat(), id_key: row[id_key]}
     return base64.urlsafe_b64encode(json.dumps(key).encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> tuple[datetime, str]:
-    """Raise ValueError when ``cursor`` was not made by ``encode_cursor``."""
+def decode_cursor(cursor: str, time_key: str = "start_time", id_key: str = "trace_id") -> tuple[datetime, str]:
+    """Raise ValueError when ``cursor`` was not made by ``encode_cursor`` with these keys."""
     try:
         key = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        return _utc(datetime.fromisoformat(key["start_time"])), str(key["trace_id"])
+        return as_utc(datetime.fromisoformat(key[time_key])), str(key[id_key])
     except (binascii.Error, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, ValueError) as error:
         raise ValueError(f"invalid cursor {cursor!r}") from error
 
@@ -56,9 +58,9 @@ def trace_conditions(backend: Backend, filters: TraceFilter) -> list[sa.ColumnEl
     f, t = filters, traces.c
     conditions: list[sa.ColumnElement[bool]] = []
     if f.start_after is not None:
-        conditions.append(t.start_time >= _utc(f.start_after))
+        conditions.append(t.start_time >= as_utc(f.start_after))
     if f.start_before is not None:
-        conditions.append(t.start_time < _utc(f.start_before))
+        conditions.append(t.start_time < as_utc(f.start_before))
     if f.name is not None:
         conditions.append(t.name == scrub(f.name))
     if f.status == "error":

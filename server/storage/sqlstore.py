@@ -16,9 +16,9 @@ from sqlalchemy.dialects import postgresql
 
 from server.model import LogMessages, SpanRecord
 
-from . import queries
-from .base import PreparedBatch, Row, TraceFilter, TracePage, TransientStorageError
-from .batch import json_text
+from . import buckets, metrics, queries, sessions
+from .base import PreparedBatch, Row, SessionFilter, SessionPage, TraceFilter, TracePage, TransientStorageError
+from .batch import json_text, scrub
 from .prepare import prepare_batch
 from .tables import span_log_messages
 from .urls import Backend
@@ -77,6 +77,7 @@ class SqlStore:
     def list_traces(self, project_id: str, filters: TraceFilter, limit: int, cursor: str | None) -> TracePage:
         if limit < 1:
             raise ValueError(f"limit must be at least 1, not {limit}")
+        self._refresh_summaries()
         query = queries.list_traces(self.backend, project_id, filters, limit, cursor)
         with self._translate_errors(), self._engine.connect() as connection:
             rows = [dict(row._mapping) for row in connection.execute(query)]
@@ -86,14 +87,66 @@ class SqlStore:
         return TracePage(traces=rows, next_cursor=queries.encode_cursor(rows[-1]))
 
     def get_trace(self, project_id: str, trace_id: str) -> Row | None:
-        with self._translate_errors(), self._engine.connect() as plain:
-            connection = plain.execution_options(**self.snapshot_options)
-            with connection.begin():
-                summary = connection.execute(queries.get_trace(project_id, trace_id)).first()
-                if summary is None:
-                    return None
-                spans = [dict(row._mapping) for row in connection.execute(queries.trace_spans(project_id, trace_id))]
+        self._refresh_summaries()
+        with self._snapshot() as connection:
+            summary = connection.execute(queries.get_trace(project_id, trace_id)).first()
+            if summary is None:
+                return None
+            spans = [dict(row._mapping) for row in connection.execute(queries.trace_spans(project_id, trace_id))]
         return {**summary._mapping, "spans": spans}
+
+    def list_sessions(self, project_id: str, filters: SessionFilter, limit: int, cursor: str | None) -> SessionPage:
+        if limit < 1:
+            raise ValueError(f"limit must be at least 1, not {limit}")
+        self._refresh_summaries()
+        query = sessions.list_sessions(self.backend, project_id, sessions.trace_filter(filters), limit, cursor)
+        with self._translate_errors(), self._engine.connect() as connection:
+            rows = [dict(row._mapping) for row in connection.execute(query)]
+        if len(rows) <= limit:
+            return SessionPage(sessions=rows, next_cursor=None)
+        rows = rows[:limit]
+        return SessionPage(sessions=rows, next_cursor=queries.encode_cursor(rows[-1], *sessions.CURSOR_KEYS))
+
+    def get_session(self, project_id: str, session_id: str, max_traces: int) -> Row | None:
+        session_id = scrub(session_id)  # as stored: see batch.scrub
+        summary_query = sessions.list_sessions(
+            self.backend, project_id, sessions.trace_filter(SessionFilter(), session_id), 1, None
+        )
+        self._refresh_summaries()
+        with self._snapshot() as connection:
+            summary = connection.execute(summary_query).first()
+            if summary is None:
+                return None
+            found = connection.execute(sessions.session_traces(project_id, session_id, max_traces + 1))
+            rows = [dict(row._mapping) for row in found]
+        return {**summary._mapping, "traces": rows[:max_traces], "truncated": len(rows) > max_traces}
+
+    def metrics(
+        self, project_id: str, start_after: datetime | None, start_before: datetime | None, bucket_seconds: int | None
+    ) -> Row:
+        buckets.check_request(start_after, start_before, bucket_seconds)
+        start_after = None if start_after is None else queries.as_utc(start_after)
+        start_before = None if start_before is None else queries.as_utc(start_before)
+        self._refresh_summaries()
+        # One snapshot: the three lists add up to the same data.
+        with self._snapshot() as connection:
+            first = last = None
+            if start_after is None or start_before is None:
+                first, last = connection.execute(metrics.trace_range(project_id, start_after, start_before)).one()
+            window = buckets.choose(start_after, start_before, bucket_seconds, first, last)
+            found: Row = {"bucket_seconds": window.bucket_seconds, "start": window.start, "end": window.end}
+            if window.start is None:
+                return {**found, "timeline": [], "by_model": [], "by_span_name": []}
+            size = window.bucket_seconds
+            for name, query in (
+                ("timeline", metrics.timeline(project_id, start_after, start_before, size)),
+                ("by_model", metrics.by_model(project_id, start_after, start_before, size)),
+                ("by_span_name", metrics.by_span_name(project_id, start_after, start_before)),
+            ):
+                found[name] = [dict(row._mapping) for row in connection.execute(query)]
+        for row in found["timeline"] + found["by_model"]:
+            row["bucket_start"] = datetime.fromtimestamp(row["bucket_start"], timezone.utc)
+        return found
 
     def get_span(self, project_id: str, trace_id: str, span_id: str) -> Row | None:
         with self._translate_errors(), self._engine.connect() as connection:
@@ -147,6 +200,17 @@ class SqlStore:
         self._engine.dispose()
 
     # -- helpers --------------------------------------------------------------------------------
+
+    def _refresh_summaries(self) -> None:
+        """Called before every read of ``traces``: a backend that updates it lazily catches up."""
+
+    @contextmanager
+    def _snapshot(self) -> Iterator[sa.Connection]:
+        """A connection in a transaction that sees one snapshot for all its statements."""
+        with self._translate_errors(), self._engine.connect() as plain:
+            connection = plain.execution_options(**self.snapshot_options)
+            with connection.begin():
+                yield connection
 
     @contextmanager
     def _translate_errors(self) -> Iterator[None]:
