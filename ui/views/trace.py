@@ -52,9 +52,8 @@ def _view(trace_id: str) -> tree.TreeView:
     return views.setdefault(trace_id, tree.TreeView())
 
 
-def _controls(view: tree.TreeView, total_rows: int) -> int:
-    """Tree options; returns the page number to show."""
-    columns = st.columns([2, 2, 3, 3])
+def _view_controls(view: tree.TreeView) -> None:
+    columns = st.columns([2, 2, 6])
     depths = [None, 1, 2, 3, 4, 6]
     view.max_depth = columns[0].selectbox(
         "Depth",
@@ -63,10 +62,13 @@ def _controls(view: tree.TreeView, total_rows: int) -> int:
         format_func=lambda depth: "all levels" if depth is None else f"{depth} levels",
     )
     view.summarise = columns[1].toggle("Summarise long runs", value=view.summarise)
+
+
+def _page_number(total_rows: int) -> int:
     pages = tree.page_count_for(total_rows)
     if pages == 1:
         return 0
-    number: int | None = columns[2].selectbox(
+    number: int | None = st.selectbox(
         f"Tree page ({total_rows:,} rows)",
         list(range(pages)),
         format_func=lambda number: (
@@ -115,8 +117,9 @@ def main() -> None:
     roots = data["spans"]
     _header(data["trace"])
     view = _view(trace_id)
+    _view_controls(view)
     all_rows = tree.rows(roots, view)
-    number = _controls(view, len(all_rows))
+    number = _page_number(len(all_rows))
     rows = tree.page(all_rows, number)
     left, right = st.columns([5, 4])
     with left:
