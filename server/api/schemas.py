@@ -94,3 +94,76 @@ class Health(BaseModel):
     database: str
     queued_spans: int
     counters: dict[str, int]
+
+
+class SessionSummary(BaseModel):
+    session_id: str
+    user_ids: list[str] = Field(description="The distinct user IDs of its traces, sorted.")
+    trace_count: int
+    first_start: datetime = Field(description="Start of its first trace.")
+    last_end: datetime = Field(description="End of its last trace (the list's sort key).")
+    duration_ms: float = Field(description="Sum of its traces' durations.")
+    error_count: int = Field(description="Traces with at least one failed span.")
+    total_tokens: int = Field(description="Sum over its traces; 0 when none reported tokens.")
+    cost_usd: float | None = Field(description="Sum over its traces; null when none has a cost.")
+    tags: list[str] = Field(description="The union of its traces' tags, sorted.")
+    first_input_preview: str | None = Field(description="The input preview of its first trace.")
+    last_output_preview: str | None = Field(description="The output preview of its last trace.")
+
+
+class SessionList(BaseModel):
+    sessions: list[SessionSummary]
+    next_cursor: str | None = Field(description="Pass as ?cursor= for the next page; null on the last page.")
+
+
+class SessionDetail(BaseModel):
+    session: SessionSummary
+    traces: list[TraceSummary] = Field(description="Its traces in start order, at most 1,000.")
+    truncated: bool = Field(description="True when the session has more traces than listed.")
+
+
+class TimelineBucket(BaseModel):
+    bucket_start: datetime
+    traces: int = Field(description="Traces that started in the bucket.")
+    error_traces: int
+    error_rate: float = Field(description="error_traces / traces, from 0 to 1.")
+    p50_ms: float = Field(description="Trace duration percentiles (interpolated).")
+    p95_ms: float
+    p99_ms: float
+    input_tokens: int
+    output_tokens: int
+    cost_usd: float | None = Field(description="Null when no trace in the bucket has a cost.")
+
+
+class ModelBucket(BaseModel):
+    bucket_start: datetime
+    model: str
+    calls: int = Field(description="Spans with this model that started in the bucket.")
+    errors: int
+    input_tokens: int
+    output_tokens: int
+    cost_usd: float | None
+    p50_ms: float = Field(description="Span duration percentiles (interpolated).")
+    p95_ms: float
+
+
+class SpanNameStats(BaseModel):
+    name: str
+    kind: str
+    count: int
+    errors: int
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    total_duration_ms: float
+    total_tokens: int
+    cost_usd: float | None
+
+
+class Metrics(BaseModel):
+    bucket_seconds: int
+    start: datetime | None = Field(description="start_after, else the first trace start; null without data.")
+    end: datetime | None = Field(description="start_before, else the last trace start; null without data.")
+    timeline: list[TimelineBucket] = Field(description="Per bucket of trace start; empty buckets are left out.")
+    by_model: list[ModelBucket] = Field(description="Per bucket of span start and model, over spans with a model.")
+    by_span_name: list[SpanNameStats] = Field(description="The 50 (name, kind) pairs with the most total duration.")
