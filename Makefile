@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 # Reinstall when pyproject.toml changes.
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: up test lint types unit install clean
+.PHONY: up test lint types unit install browser clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +20,14 @@ $(STAMP): $(BIN)/python pyproject.toml
 install: $(STAMP)
 
 up: install
-	$(BIN)/spanscope example
+	$(BIN)/spanscope up --demo
+
+# The browser tests drive Debian's Chromium (never a browser download); emoji fonts make the
+# kind icons in their screenshots legible.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium fonts-noto-color-emoji; }
 
 lint: install
 	$(BIN)/ruff check .
@@ -29,7 +36,7 @@ lint: install
 types: install
 	$(BIN)/mypy
 
-unit: install
+unit: install browser
 	$(BIN)/pytest
 
 test: lint types unit
