@@ -84,3 +84,37 @@ def test_the_drift_check_sees_a_change(postgres_url: str) -> None:
         table.to_metadata(changed)
     changed.tables["spans"].append_column(sa.Column("new_column", sa.Text()))
     assert [difference[0] for difference in differences(postgres_url, changed)] == ["add_column"]
+
+
+def spans_columns_read_by_metrics() -> set[str]:
+    from sqlalchemy.sql.visitors import iterate
+
+    from server.storage import metrics
+    from server.storage.tables import spans
+
+    read = set()
+    for query in (metrics.by_model("p", None, None, 60), metrics.by_span_name("p", None, None)):
+        for element in iterate(query):
+            if isinstance(element, sa.Column) and element.table is spans:
+                read.add(element.name)
+    return read
+
+
+@pytest.mark.postgres
+def test_the_postgres_time_index_holds_every_column_the_metrics_read(postgres_url: str) -> None:
+    # The drift check compares key columns only, not INCLUDE ones; and a column the metrics read
+    # that the index lacks would send Postgres back to the table (1.05 s instead of 0.69 at 1M).
+    migrate.upgrade(postgres_url)
+    engine = sa.create_engine(engine_url(postgres_url), poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as connection:
+            definition = connection.execute(
+                sa.text("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_spans_time'")
+            ).scalar_one()
+    finally:
+        engine.dispose()
+    keys, included = definition.split("(", 1)[1].split(") INCLUDE (")
+    indexed = {name.strip() for name in (keys + "," + included.rstrip(")")).split(",")}
+    declared = next(index for index in metadata.tables["spans"].indexes if index.name == "ix_spans_time")
+    assert indexed == {"project_id", "start_time", *declared.dialect_options["postgresql"]["include"]}
+    assert spans_columns_read_by_metrics() == indexed
