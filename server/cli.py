@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import socket
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 from urllib.parse import urlsplit
 
-import orjson
 import typer
 
 import tracer
 from server.settings import ServerSettings
-from server.sink import OtlpSink
-from tracer.testing import decode_attributes
 
 app = typer.Typer(help="Spanscope: observability for compound AI systems.", no_args_is_help=True)
 
@@ -33,54 +30,36 @@ def _listening(host: str, port: int) -> bool:
 
 
 @app.command()
-def example(
+def demo(
     endpoint: Annotated[str, typer.Option(help="Collector base URL (OTLP/HTTP).")] = "http://127.0.0.1:4318",
-    record_to: Annotated[Path, typer.Option(help="Where a local sink writes spans.")] = Path(
-        ".spanscope/example-spans.jsonl"
-    ),
+    seed: Annotated[int, typer.Option(help="The same seed sends the same conversations.")] = 7,
+    sessions: Annotated[int | None, typer.Option(help="Customer chat sessions (default 40).")] = None,
+    long_traces: Annotated[int | None, typer.Option(help="Bulk order reviews, 200+ spans each (default 3).")] = None,
+    pace: Annotated[float, typer.Option(help="Scales the simulated latencies: 0.1 runs ten times faster.")] = 1.0,
 ) -> None:
-    """Trace a small support-assistant pipeline and print where its spans went."""
-    from server.example import run_example
+    """Send the demo application's traces (a simulated support assistant) to a running collector."""
+    from demo import run
 
     parts = urlsplit(endpoint)
-    host, port = parts.hostname or "127.0.0.1", parts.port or 4318
-    sink = None
-    if not _listening(host, port):
-        # No collector yet: receive the spans ourselves so the example shows the real export path.
-        record_to.parent.mkdir(parents=True, exist_ok=True)
-        record_to.unlink(missing_ok=True)
-        sink = OtlpSink(host, port, record_to=record_to).start()
-    tracer.configure(endpoint=endpoint.rstrip("/") + "/v1/traces", service_name="spanscope-example")
-    trace_id = run_example()
-    acknowledged = tracer.flush(timeout=10)
-    stats = tracer.stats()
-    typer.echo(f"Traced trace {trace_id}: {stats.spans_exported} spans exported to {endpoint}/v1/traces.")
-    if not acknowledged:
-        typer.echo(f"Not every span was acknowledged: {stats}", err=True)
+    if not _listening(parts.hostname or "127.0.0.1", parts.port or 4318):
+        typer.echo(f"error: no collector is listening at {endpoint}; start one with `spanscope server`.", err=True)
         raise typer.Exit(1)
-    if sink is None:
-        typer.echo("The collector listening there acknowledged all of them.")
-        return
-    sink.stop()
-    typer.echo(f"No collector was listening, so a local sink received them and wrote {record_to}:")
-    spans = [orjson.loads(line) for line in record_to.read_bytes().splitlines()]
-    _print_tree(spans)
+    typer.echo(f"Sending the demo's traces to {endpoint} (seed {seed})...")
 
+    def report(done: int, planned: int) -> None:
+        if done % 25 == 0 or done == planned:
+            typer.echo(f"  {done}/{planned} traces")
 
-def _print_tree(spans: list[dict[str, Any]]) -> None:
-    children: dict[str | None, list[dict[str, Any]]] = {}
-    for span in spans:
-        children.setdefault(span.get("parentSpanId"), []).append(span)
-
-    def show(span: dict[str, Any], depth: int) -> None:
-        kind = decode_attributes(span.get("attributes", [])).get("spanscope.span.kind", "span")
-        duration_ms = (int(span["endTimeUnixNano"]) - int(span["startTimeUnixNano"])) / 1e6
-        typer.echo(f"  {'  ' * depth}{span['name']} [{kind}] {duration_ms:.2f} ms")
-        for child in sorted(children.get(span["spanId"], []), key=lambda s: int(s["startTimeUnixNano"])):
-            show(child, depth + 1)
-
-    for root in children.get(None, []):
-        show(root, 0)
+    stats = run(endpoint, seed=seed, sessions=sessions, long_traces=long_traces, pace=pace, progress=report)
+    typer.echo(
+        f"Sent {stats.traces} traces ({stats.spans} spans) from {stats.sessions} sessions of {stats.users} users "
+        f"in {stats.seconds:.0f} s: {stats.failed_traces} traces ended in an error, "
+        f"{stats.retried_calls} model calls were retried."
+    )
+    if not stats.acknowledged:
+        typer.echo(f"error: the collector did not acknowledge every span: {tracer.stats()}", err=True)
+        raise typer.Exit(1)
+    typer.echo("Find them with the tag `demo`.")
 
 
 @app.command()

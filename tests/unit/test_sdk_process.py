@@ -178,22 +178,3 @@ def test_internal_errors_never_reach_the_application_in_production(sink: OtlpSin
     )
     assert result.stdout.split() == ["42", "1"]
     assert "spanscope internal error" in result.stderr
-
-
-def test_spanscope_example_prints_where_the_spans_went(tmp_path: Path) -> None:
-    port_finder = OtlpSink()
-    port = port_finder.server_address[1]
-    port_finder.server_close()
-    spanscope = Path(sys.executable).parent / "spanscope"
-    result = subprocess.run(
-        [str(spanscope), "example", "--endpoint", f"http://127.0.0.1:{port}", "--record-to", str(tmp_path / "s.jsonl")],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    assert "6 spans exported" in result.stdout
-    assert "a local sink received them" in result.stdout
-    assert "search_docs [retriever]" in result.stdout
-    assert len((tmp_path / "s.jsonl").read_text().splitlines()) == 6
