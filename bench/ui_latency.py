@@ -3,8 +3,8 @@ table rendered, and to a 1,000-span trace rendered (tree, waterfall and span det
 
 Run from the repository root::
 
-    .venv/bin/python bench/ui.py                  # 1,000,000 spans (DuckDB)
-    .venv/bin/python bench/ui.py --spans 100000
+    .venv/bin/python bench/ui_latency.py                  # 1,000,000 spans (DuckDB)
+    .venv/bin/python bench/ui_latency.py --spans 100000
 
 Method: the database is filled as in ``bench/query.py``, plus one trace of 1,001 spans (a
 root with 200 iterations of the five-span pipeline under it). ``spanscope up`` serves it;
