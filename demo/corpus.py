@@ -16,7 +16,7 @@ from rank_bm25 import BM25Okapi  # type: ignore[import-untyped]
 _STOP_WORDS = """a an and are as at be been but by can could do does for from had has have how i if in into is it its
     me my no not of on or our so that the their them then there these they this to was we were what when
     where which who why will with would you your yours please hi hello thanks thank also just about get got
-    any did i'm it's can't don't"""
+    any did i'm it's can't don't ok okay great sorry meant here"""
 STOP_WORDS = frozenset(_STOP_WORDS.split())
 
 

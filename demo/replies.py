@@ -62,9 +62,7 @@ def reply(messages: list[Message], tools: list[dict[str, Any]] | None, rng: rand
         return Reply(json.dumps(_grade(messages[-1]["content"])))
     if system == prompts.BULK_SUMMARY_SYSTEM:
         return Reply(_review_summary(json.loads(messages[-1]["content"].split("\n", 1)[1])))
-    # At temperature 0 the model always picks its most likely wording.
-    choose = (lambda options: options[0]) if temperature == 0 else rng.choice
-    return Reply(_answer(messages, system, rng, choose))
+    return Reply(_answer(messages, system, rng, temperature))
 
 
 def sentences(text: str) -> list[str]:
@@ -78,8 +76,10 @@ def _user_texts(messages: list[Message]) -> list[str]:
 def _search_query(messages: list[Message]) -> str:
     *earlier, question = _user_texts(messages)
     terms = [term for term in words(question) if not ORDER_ID.fullmatch(term)]
-    if len(terms) < 4 and earlier:  # a follow-up: borrow the topic of the previous question
-        terms = [term for term in words(earlier[-1]) if not ORDER_ID.fullmatch(term)][:6] + terms
+    for previous in reversed(earlier):  # a follow-up: borrow the topic of the questions before
+        if len(terms) >= 4:
+            break
+        terms = [term for term in words(previous) if not ORDER_ID.fullmatch(term)][:6] + terms
     return " ".join(dict.fromkeys(terms))
 
 
@@ -142,7 +142,7 @@ def _wanted_calls(
 # Answering ------------------------------------------------------------------------------
 
 
-def _answer(messages: list[Message], system: str, rng: random.Random, choose: Any) -> str:
+def _answer(messages: list[Message], system: str, rng: random.Random, temperature: float) -> str:
     instructions, _, article_text = system.partition(prompts.ARTICLES_HEADING)
     articles = re.findall(r"^\[(kb-[a-z0-9-]+)\] .+\n(.+)$", article_text, re.MULTILINE)
     last_user = max(index for index, message in enumerate(messages) if message["role"] == "user")
@@ -165,12 +165,14 @@ def _answer(messages: list[Message], system: str, rng: random.Random, choose: An
     cited = [
         f"{sentence[:-1]} [{article_id}]{sentence[-1]}" if cite else sentence for _, article_id, sentence in chosen
     ]
-    parts = [choose(OPENINGS), *facts, *cited]
+    # At temperature 0 the model always picks its most likely wording.
+    opening, closing = (OPENINGS[0], CLOSINGS[0]) if temperature == 0 else (rng.choice(OPENINGS), rng.choice(CLOSINGS))
+    parts = [opening, *facts, *cited]
     if not facts and not cited:
         parts.append(NOT_FOUND)
     if rng.random() < (0.03 if sourced_only else 0.3):
         parts.append(rng.choice(UNSUPPORTED_CLAIMS))
-    parts += [choose(CLOSINGS), SIMULATED_NOTE]
+    parts += [closing, SIMULATED_NOTE]
     return " ".join(parts)
 
 

@@ -92,11 +92,12 @@ async def estimate_shipping(destination: str, method: str = "standard") -> dict[
     low, high = (express_low, express_high) if method == "express" else (standard_low, standard_high)
     price = EXPRESS_PRICE if method == "express" else STANDARD_PRICE
     price += INTERNATIONAL_SURCHARGE if zone in ("canada", "europe") else 0
+    arrival = _business_days_after(TODAY, high)
     return {
         "destination": destination,
         "method": method,
         "business_days": [low, high],
-        "arrives_by": _business_days_after(TODAY, high).strftime("%A %B %d"),
+        "arrives_by": f"{arrival:%A}, {arrival:%B} {arrival.day}",
         "cost_usd": price,
         "note": "standard shipping is free on US orders over $75",
     }

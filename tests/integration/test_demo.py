@@ -18,8 +18,9 @@ import pytest
 import demo
 from tests.integration.collector_helpers import RunningCollector, all_spans, running_collector
 
-# Seed 7 with six sessions happens to include a failed answer; another seed may have none.
-SEED = 7
+# With six sessions about half the seeds include a failed answer; seed 10 has two. A change to
+# the demo that changes its random draws may move them: then pick another seed.
+SEED = 10
 SMALL = {"seed": SEED, "sessions": 6, "long_traces": 1, "pace": 0.1}
 SPANSCOPE = Path(sys.executable).parent / "spanscope"
 
