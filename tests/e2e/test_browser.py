@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from conftest import Platform, Watch, api
+from browser_world import ARTIFACTS, Platform, Watch, api
 
 from tests.ui.sample import HOSTILE, HOSTILE_TEXT, send_sample
 from ui.components.tree import TreeView, rows
@@ -104,7 +104,5 @@ def test_hostile_trace_content_is_shown_as_text_and_runs_nothing(platform: Platf
 
 
 def _artifact(name: str) -> Any:
-    from conftest import ARTIFACTS
-
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS / f"{name}.png"

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from conftest import UiWorld, markdown_sources, texts
 from sample import HOSTILE, HOSTILE_TEXT, LONG_LOOP_ITERATIONS
+from ui_world import UiWorld, markdown_sources, texts
 
 
 def test_the_root_url_lands_on_traces_with_every_trace_listed(world: UiWorld) -> None:
     from streamlit.testing.v1 import AppTest
-
-    from tests.ui.conftest import APP
+    from ui_world import APP
 
     app = AppTest.from_file(str(APP), default_timeout=60).run()
     assert [title.value for title in app.title] == ["Traces"]
