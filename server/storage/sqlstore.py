@@ -75,16 +75,9 @@ class SqlStore:
         return self.write_prepared([self.prepare(spans)])
 
     def list_traces(self, project_id: str, filters: TraceFilter, limit: int, cursor: str | None) -> TracePage:
-        if limit < 1:
-            raise ValueError(f"limit must be at least 1, not {limit}")
         self._refresh_summaries()
-        query = queries.list_traces(self.backend, project_id, filters, limit, cursor)
-        with self._translate_errors(), self._engine.connect() as connection:
-            rows = [dict(row._mapping) for row in connection.execute(query)]
-        if len(rows) <= limit:
-            return TracePage(traces=rows, next_cursor=None)
-        rows = rows[:limit]
-        return TracePage(traces=rows, next_cursor=queries.encode_cursor(rows[-1]))
+        rows, last = self._page(queries.list_traces(self.backend, project_id, filters, limit, cursor), limit)
+        return TracePage(traces=rows, next_cursor=None if last is None else queries.encode_cursor(last))
 
     def get_trace(self, project_id: str, trace_id: str) -> Row | None:
         self._refresh_summaries()
@@ -96,16 +89,11 @@ class SqlStore:
         return {**summary._mapping, "spans": spans}
 
     def list_sessions(self, project_id: str, filters: SessionFilter, limit: int, cursor: str | None) -> SessionPage:
-        if limit < 1:
-            raise ValueError(f"limit must be at least 1, not {limit}")
         self._refresh_summaries()
         query = sessions.list_sessions(self.backend, project_id, sessions.trace_filter(filters), limit, cursor)
-        with self._translate_errors(), self._engine.connect() as connection:
-            rows = [dict(row._mapping) for row in connection.execute(query)]
-        if len(rows) <= limit:
-            return SessionPage(sessions=rows, next_cursor=None)
-        rows = rows[:limit]
-        return SessionPage(sessions=rows, next_cursor=queries.encode_cursor(rows[-1], *sessions.CURSOR_KEYS))
+        rows, last = self._page(query, limit)
+        next_cursor = None if last is None else queries.encode_cursor(last, *sessions.CURSOR_KEYS)
+        return SessionPage(sessions=rows, next_cursor=next_cursor)
 
     def get_session(self, project_id: str, session_id: str, max_traces: int) -> Row | None:
         session_id = scrub(session_id)  # as stored: see batch.scrub
@@ -124,7 +112,6 @@ class SqlStore:
     def metrics(
         self, project_id: str, start_after: datetime | None, start_before: datetime | None, bucket_seconds: int | None
     ) -> Row:
-        buckets.check_request(start_after, start_before, bucket_seconds)
         start_after = None if start_after is None else queries.as_utc(start_after)
         start_before = None if start_before is None else queries.as_utc(start_before)
         self._refresh_summaries()
@@ -200,6 +187,17 @@ class SqlStore:
         self._engine.dispose()
 
     # -- helpers --------------------------------------------------------------------------------
+
+    def _page(self, query: sa.Select[Any], limit: int) -> tuple[list[Row], Row | None]:
+        """Run a keyset query that asks for ``limit + 1`` rows: the page, and its last row when
+        another page follows (the next cursor is made from it)."""
+        if limit < 1:
+            raise ValueError(f"limit must be at least 1, not {limit}")
+        with self._translate_errors(), self._engine.connect() as connection:
+            rows = [dict(row._mapping) for row in connection.execute(query)]
+        if len(rows) <= limit:
+            return rows, None
+        return rows[:limit], rows[limit - 1]
 
     def _refresh_summaries(self) -> None:
         """Called before every read of ``traces``: a backend that updates it lazily catches up."""
