@@ -9,6 +9,7 @@ import orjson
 import streamlit as st
 
 from ui import client
+from ui.components.tables import chosen_item
 from ui.navigation import SESSIONS, open_trace
 from ui.text import cost, count, duration, moment, plain
 
@@ -69,19 +70,10 @@ def _turn(number: int, trace: dict[str, Any]) -> None:
 
 
 def main() -> None:
-    session_id = st.query_params.get("id") or ""
-    if not session_id:
-        st.info("No session chosen.")
-        st.page_link(SESSIONS, label="Browse sessions")
+    found = chosen_item("session", SESSIONS, _load)
+    if found is None:
         return
-    try:
-        data = _load(session_id)
-    except client.ApiError as error:
-        st.error(
-            f"No session {plain(session_id, 64)}: {plain(error, 300)}" if error.status == 404 else plain(error, 500)
-        )
-        st.page_link(SESSIONS, label="Browse sessions")
-        return
+    session_id, data = found
     summary, traces = data["session"], data["traces"]
     st.title(f"Session {plain(session_id, 80)}", anchor=False)
     columns = st.columns(5)

@@ -9,6 +9,7 @@ import streamlit as st
 
 from ui import client
 from ui.components.pager import pager
+from ui.components.tables import MILLISECONDS, MONEY, picked_row
 from ui.navigation import open_session
 from ui.params import WINDOW_LABELS, api_filters, chosen
 from ui.text import moment, plain
@@ -65,19 +66,11 @@ def main() -> None:
         st.info("No sessions match." if current or cursor else "No sessions yet: traces get one from a session id.")
         return
     st.caption("Select a row to read the session as a conversation.")
-    event = st.dataframe(
-        _table(sessions),
-        hide_index=True,
-        on_select="rerun",
-        selection_mode="single-row",
-        key=f"sessions-{cursor}",
-        column_config={
-            "Duration (ms)": st.column_config.NumberColumn(format="%.0f"),
-            "Cost ($)": st.column_config.NumberColumn(format="%.5f"),
-        },
+    picked = picked_row(
+        _table(sessions), key=f"sessions-{cursor}", column_config={"Duration (ms)": MILLISECONDS, "Cost ($)": MONEY}
     )
-    if event.selection.rows:
-        open_session(sessions[event.selection.rows[0]]["session_id"])
+    if picked is not None:
+        open_session(sessions[picked]["session_id"])
     pager("sessions", cursor, page.get("next_cursor"))
 
 

@@ -14,6 +14,7 @@ import streamlit as st
 from ui import client
 from ui.components import tree
 from ui.components.span_detail import span_detail
+from ui.components.tables import chosen_item, picked_row, table_height
 from ui.components.waterfall import waterfall
 from ui.navigation import TRACES, open_session
 from ui.text import cost, count, duration, moment, plain
@@ -91,10 +92,10 @@ def _tree_table(rows: list[tree.TreeRow]) -> pd.DataFrame:
     )
 
 
-def _selected_id(rows: list[tree.TreeRow], event: Any, view: tree.TreeView) -> str | None:
-    if not event.selection.rows:
+def _selected_id(rows: list[tree.TreeRow], picked: int | None, view: tree.TreeView) -> str | None:
+    if picked is None:
         return None
-    row = rows[event.selection.rows[0]]
+    row = rows[picked]
     if row.is_summary:  # selecting a summary row expands it
         view.expanded_groups.add(row.key)
         st.rerun()
@@ -103,17 +104,10 @@ def _selected_id(rows: list[tree.TreeRow], event: Any, view: tree.TreeView) -> s
 
 
 def main() -> None:
-    trace_id = (st.query_params.get("id") or "").strip().lower()
-    if not trace_id:
-        st.info("No trace chosen.")
-        st.page_link(TRACES, label="Browse traces")
+    found = chosen_item("trace", TRACES, _load, normalise=lambda text: text.strip().lower())
+    if found is None:
         return
-    try:
-        data = _load(trace_id)
-    except client.ApiError as error:
-        st.error(f"No trace {plain(trace_id, 64)}: {plain(error, 300)}" if error.status == 404 else plain(error, 500))
-        st.page_link(TRACES, label="Browse traces")
-        return
+    trace_id, data = found
     roots = data["spans"]
     _header(data["trace"])
     view = _view(trace_id)
@@ -123,18 +117,15 @@ def main() -> None:
     rows = tree.page(all_rows, number)
     left, right = st.columns([5, 4])
     with left:
-        event = st.dataframe(
+        picked = picked_row(
             _tree_table(rows),
-            hide_index=True,
-            on_select="rerun",
-            selection_mode="single-row",
             key=f"tree-{trace_id}-{number}-{view.max_depth}-{view.summarise}-{len(view.expanded_groups)}-{len(view.collapsed)}",
-            height=min(38 + 35 * len(rows), 720),
             column_config={"Span": st.column_config.TextColumn(width="large")},
+            height=table_height(len(rows), 720),
         )
     with right:
         waterfall(rows)
-    chosen = _selected_id(rows, event, view)
+    chosen = _selected_id(rows, picked, view)
     if chosen and chosen != st.query_params.get("span"):
         st.query_params["span"] = chosen
     spans = {span["span_id"]: span for span in tree.iter_spans(roots)}

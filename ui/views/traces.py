@@ -9,6 +9,7 @@ import streamlit as st
 
 from ui import client
 from ui.components.pager import pager
+from ui.components.tables import MILLISECONDS, MONEY, picked_row, table_height
 from ui.navigation import open_trace, trace_link
 from ui.params import CHOICE_FILTERS, KINDS, RANGE_FILTERS, WINDOW_LABELS, api_filters, chosen
 from ui.text import moment, plain
@@ -112,21 +113,18 @@ def main() -> None:
         st.info("No traces match." if current or cursor else "No traces yet: send some to the collector's /v1/traces.")
         return
     st.caption("Select a row to open its trace. Rows with errors are red.")
-    event = st.dataframe(
+    picked = picked_row(
         _table(traces).style.apply(_highlight_errors, axis=1),
-        hide_index=True,
-        on_select="rerun",
-        selection_mode="single-row",
         key=f"traces-{cursor}",
         column_config={
-            "Duration (ms)": st.column_config.NumberColumn(format="%.0f"),
-            "Cost ($)": st.column_config.NumberColumn(format="%.5f"),
+            "Duration (ms)": MILLISECONDS,
+            "Cost ($)": MONEY,
             "Link": st.column_config.LinkColumn("Link", display_text="open ↗"),
         },
-        height=min(38 + 35 * len(traces), 900),
+        height=table_height(len(traces), 900),
     )
-    if event.selection.rows:
-        open_trace(traces[event.selection.rows[0]]["trace_id"])
+    if picked is not None:
+        open_trace(traces[picked]["trace_id"])
     pager("traces", cursor, page.get("next_cursor"))
 
 

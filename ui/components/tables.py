@@ -1,0 +1,58 @@
+"""A table whose rows the reader selects to go somewhere: the trace list, the session list,
+the span tree. Streamlit's dataframe is drawn on a canvas, so its cells are never HTML."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+import streamlit as st
+
+from ui import client
+from ui.text import plain
+
+T = TypeVar("T")
+
+MONEY = st.column_config.NumberColumn(format="%.5f")
+MILLISECONDS = st.column_config.NumberColumn(format="%.0f")
+
+
+def picked_row(
+    frame: Any, key: str, column_config: Mapping[str, Any] | None = None, height: int | None = None
+) -> int | None:
+    """Show ``frame`` (a DataFrame or a Styler); return the index of the row selected, if any.
+    ``key`` must change when the rows do, or a stale selection would pick the wrong row."""
+    event = st.dataframe(
+        frame,
+        hide_index=True,
+        on_select="rerun",
+        selection_mode="single-row",
+        key=key,
+        column_config=dict(column_config or {}),
+        height=height if height is not None else "auto",
+    )
+    rows: list[int] = event.selection.rows
+    return rows[0] if rows else None
+
+
+def chosen_item(
+    what: str, back: Any, load: Callable[[str], T], normalise: Callable[[str], str] = str
+) -> tuple[str, T] | None:
+    """The item named by the URL's ``id``, loaded; or, when there is none or it cannot be
+    loaded, None after saying why and linking back to the list."""
+    identifier = normalise(st.query_params.get("id") or "")
+    if not identifier:
+        st.info(f"No {what} chosen.")
+    else:
+        try:
+            return identifier, load(identifier)
+        except client.ApiError as error:
+            missing = error.status == 404
+            st.error(f"No {what} {plain(identifier, 64)}: {plain(error, 300)}" if missing else plain(error, 500))
+    st.page_link(back, label=f"Browse {what}s")
+    return None
+
+
+def table_height(rows: int, limit: int) -> int:
+    """Tall enough for ``rows`` rows (35 px each, plus the header), at most ``limit``."""
+    return min(38 + 35 * rows, limit)
