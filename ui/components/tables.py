@@ -53,6 +53,19 @@ def chosen_item(
     return None
 
 
+def listed(load: Callable[[], dict[str, Any]], items: str, filtered: bool, none_yet: str) -> dict[str, Any] | None:
+    """A page of a list from the API, or None after saying why there is nothing to show."""
+    try:
+        page = load()
+    except client.ApiError as error:
+        st.error(plain(error, 500))
+        return None
+    if not page[items]:
+        st.info(f"No {items} match." if filtered else none_yet)
+        return None
+    return page
+
+
 def table_height(rows: int, limit: int) -> int:
     """Tall enough for ``rows`` rows (35 px each, plus the header), at most ``limit``."""
     return min(38 + 35 * rows, limit)

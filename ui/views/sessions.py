@@ -9,10 +9,10 @@ import streamlit as st
 
 from ui import client
 from ui.components.pager import pager
-from ui.components.tables import MILLISECONDS, MONEY, picked_row
+from ui.components.tables import MILLISECONDS, MONEY, listed, picked_row
 from ui.navigation import open_session
 from ui.params import WINDOW_LABELS, api_filters, chosen
-from ui.text import moment, plain
+from ui.text import moment
 
 FILTERS = ("user_id", "since", "start_after", "start_before")
 
@@ -56,15 +56,15 @@ def main() -> None:
     current = chosen(st.query_params, FILTERS)
     _filter_form(current)
     cursor = st.query_params.get("cursor")
-    try:
-        page = client.list_sessions(api_filters(current), cursor=cursor)
-    except client.ApiError as error:
-        st.error(plain(error, 500))
+    page = listed(
+        lambda: client.list_sessions(api_filters(current), cursor=cursor),
+        "sessions",
+        filtered=bool(current or cursor),
+        none_yet="No sessions yet: traces get one from a session id.",
+    )
+    if page is None:
         return
     sessions = page["sessions"]
-    if not sessions:
-        st.info("No sessions match." if current or cursor else "No sessions yet: traces get one from a session id.")
-        return
     st.caption("Select a row to read the session as a conversation.")
     picked = picked_row(
         _table(sessions), key=f"sessions-{cursor}", column_config={"Duration (ms)": MILLISECONDS, "Cost ($)": MONEY}

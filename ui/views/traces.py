@@ -9,10 +9,10 @@ import streamlit as st
 
 from ui import client
 from ui.components.pager import pager
-from ui.components.tables import MILLISECONDS, MONEY, picked_row, table_height
+from ui.components.tables import MILLISECONDS, MONEY, listed, picked_row, table_height
 from ui.navigation import open_trace, trace_link
 from ui.params import CHOICE_FILTERS, KINDS, RANGE_FILTERS, WINDOW_LABELS, api_filters, chosen
-from ui.text import moment, plain
+from ui.text import moment
 
 PAGE_SIZE = 50
 
@@ -103,15 +103,15 @@ def main() -> None:
     current = chosen(st.query_params)
     _filter_form(current)
     cursor = st.query_params.get("cursor")
-    try:
-        page = client.list_traces(api_filters(current), cursor=cursor, limit=PAGE_SIZE)
-    except client.ApiError as error:
-        st.error(plain(error, 500))
+    page = listed(
+        lambda: client.list_traces(api_filters(current), cursor=cursor, limit=PAGE_SIZE),
+        "traces",
+        filtered=bool(current or cursor),
+        none_yet="No traces yet: send some to the collector's /v1/traces.",
+    )
+    if page is None:
         return
     traces = page["traces"]
-    if not traces:
-        st.info("No traces match." if current or cursor else "No traces yet: send some to the collector's /v1/traces.")
-        return
     st.caption("Select a row to open its trace. Rows with errors are red.")
     picked = picked_row(
         _table(traces).style.apply(_highlight_errors, axis=1),
