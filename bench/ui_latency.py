@@ -1,13 +1,14 @@
 """UI latency in headless Chromium with 1,000,000 spans stored: from navigation to the Traces
-table rendered, and to a 1,000-span trace rendered (tree, waterfall and span detail).
+table rendered, and to a 1,000-span trace rendered (tree, waterfall and span detail); a
+10,000-span trace is timed too.
 
 Run from the repository root::
 
     .venv/bin/python bench/ui_latency.py                  # 1,000,000 spans (DuckDB)
     .venv/bin/python bench/ui_latency.py --spans 100000
 
-Method: the database is filled as in ``bench/query.py``, plus one trace of 1,001 spans (a
-root with 200 iterations of the five-span pipeline under it). ``spanscope up`` serves it;
+Method: the database is filled as in ``bench/query.py``, plus traces of 1,001 and 10,001
+spans (a root with 200 or 2,000 iterations of the five-span pipeline under it). ``spanscope up`` serves it;
 Debian's Chromium (Playwright, ``executable_path``) opens each URL in a new tab 7 times
 (one browser context, so the UI's static files come from its cache)
 and the clock stops when Streamlit has finished the script and the table (and, for the
@@ -104,6 +105,7 @@ def main() -> None:
         started = time.perf_counter()
         fill(url, args.spans)
         large = add_large_trace(url)
+        huge = add_large_trace(url, iterations=2_000)
         print(
             f"stored {args.spans:,} spans and a 1,001-span trace in {time.perf_counter() - started:.0f} s", flush=True
         )
@@ -125,13 +127,14 @@ def main() -> None:
                 results = {
                     "traces table": [time_page(context, f"{base}/traces", table) for _ in range(RUNS)],
                     "1,001-span trace": [time_page(context, f"{base}/trace?id={large}", trace) for _ in range(RUNS)],
+                    "10,001-span trace": [time_page(context, f"{base}/trace?id={huge}", trace) for _ in range(RUNS)],
                 }
                 browser.close()
         finally:
             process.terminate()
             process.wait(60)
     for name, timings in results.items():
-        print(f"{name:>18}: median {statistics.median(timings):.2f} s (min {min(timings):.2f}, max {max(timings):.2f})")
+        print(f"{name:>19}: median {statistics.median(timings):.2f} s (min {min(timings):.2f}, max {max(timings):.2f})")
 
 
 if __name__ == "__main__":
