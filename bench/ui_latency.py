@@ -107,7 +107,8 @@ def main() -> None:
         large = add_large_trace(url)
         huge = add_large_trace(url, iterations=2_000)
         print(
-            f"stored {args.spans:,} spans and a 1,001-span trace in {time.perf_counter() - started:.0f} s", flush=True
+            f"stored {args.spans:,} spans and traces of 1,001 and 10,001 spans in {time.perf_counter() - started:.0f}s",
+            flush=True,
         )
         api_port, ui_port = _free_port(), _free_port()
         command = [str(SPANSCOPE), "up", "--db", url, "--port", str(api_port), "--ui-port", str(ui_port)]
