@@ -1,0 +1,93 @@
+"""``spanscope up``: both processes start, answer, and stop together."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+SPANSCOPE = Path(sys.executable).with_name("spanscope")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _start(tmp_path: Path) -> tuple[subprocess.Popen[str], int, int]:
+    api_port, ui_port = _free_port(), _free_port()
+    command = [str(SPANSCOPE), "up", "--db", f"duckdb:///{tmp_path / 's.duckdb'}"]
+    process = subprocess.Popen(
+        [*command, "--port", str(api_port), "--ui-port", str(ui_port)], stdout=subprocess.PIPE, text=True
+    )
+    deadline = time.monotonic() + 90
+    for line in process.stdout or []:
+        if line.startswith("Spanscope is up."):
+            break
+        assert time.monotonic() < deadline, "spanscope up did not come up"
+    else:
+        pytest.fail(f"spanscope up exited with {process.wait()}")
+    return process, api_port, ui_port
+
+
+def _children(parent: int) -> dict[int, str]:
+    """Child processes of ``parent`` (pid -> command line), from /proc."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        try:
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            if ppid == parent:
+                found[int(entry.name)] = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except (ValueError, OSError, IndexError):
+            continue
+    return found
+
+
+def _all_gone(pids: dict[int, str], timeout: float = 15) -> bool:
+    deadline = time.monotonic() + timeout
+    while any(Path(f"/proc/{pid}").exists() for pid in pids):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
+def test_ctrl_c_or_sigterm_stops_collector_and_ui(tmp_path: Path, stop: signal.Signals) -> None:
+    process, api_port, ui_port = _start(tmp_path)
+    with process:  # closes its output pipe
+        _stops_cleanly(process, api_port, ui_port, stop)
+
+
+def _stops_cleanly(process: subprocess.Popen[str], api_port: int, ui_port: int, stop: signal.Signals) -> None:
+    assert httpx.get(f"http://127.0.0.1:{api_port}/health").status_code == 200
+    assert httpx.get(f"http://127.0.0.1:{ui_port}/_stcore/health").status_code == 200
+    children = _children(process.pid)
+    assert len(children) == 2, children  # the collector and the UI
+    process.send_signal(stop)
+    assert process.wait(60) == 0
+    assert (process.stdout.read() if process.stdout else "").strip().endswith("Stopped.")
+    assert _all_gone(children), "a child outlived spanscope up"
+
+
+def test_when_the_collector_dies_the_ui_is_stopped_too(tmp_path: Path) -> None:
+    process, _, _ = _start(tmp_path)
+    with process:
+        _goes_down_with_its_collector(process)
+
+
+def _goes_down_with_its_collector(process: subprocess.Popen[str]) -> None:
+    children = _children(process.pid)
+    collector = next(pid for pid, command in children.items() if " server " in command)
+    os.kill(collector, signal.SIGKILL)
+    assert process.wait(60) == 1
+    assert "the collector exited" in (process.stdout.read() if process.stdout else "")
+    assert _all_gone(children), "the UI outlived its collector"
