@@ -112,6 +112,43 @@ def _sorted_user_ids(dialect: str) -> str:
     raise NotImplementedError(dialect)
 
 
+_SAME_SPAN = "l.project_id = s.project_id AND l.trace_id = s.trace_id AND l.span_id = s.span_id"
+
+
+def _logged_messages(dialect: str, base: str, column: str) -> str:
+    """Scalar subquery: the messages span ``s`` got from GenAI log events (``column`` of
+    span_log_messages, in event order), as one JSON array; NULL when there are none."""
+    if dialect == "duckdb":
+        return (
+            f"(SELECT to_json(flatten(list(CAST(l.{column} AS JSON[]) ORDER BY l.time, l.key))) "
+            f"FROM {base}.span_log_messages AS l "
+            f"WHERE {_SAME_SPAN} AND json_array_length(l.{column}) > 0)"
+        )
+    if dialect == "postgresql":
+        return (
+            f"(SELECT json_agg(m.message ORDER BY l.time, l.key, m.position) "
+            f"FROM {base}.span_log_messages AS l CROSS JOIN LATERAL "
+            f"jsonb_array_elements(l.{column}) WITH ORDINALITY AS m(message, position) "
+            f"WHERE {_SAME_SPAN})"
+        )
+    raise NotImplementedError(dialect)
+
+
+def _messages(dialect: str, base: str, column: str) -> str:
+    """A span's messages as the API shows them: its own, or when it has none, those its GenAI
+    log events carried (``server/api/read.py`` merges them the same way)."""
+    if dialect == "duckdb":
+        own = f"s.{column}"
+        count = f"json_array_length(s.{column})"
+    elif dialect == "postgresql":
+        own = f"CAST(s.{column} AS json)"
+        count = f"jsonb_array_length(s.{column})"
+    else:
+        raise NotImplementedError(dialect)
+    logged = _logged_messages(dialect, base, column)
+    return f"CASE WHEN COALESCE({count}, 0) > 0 THEN {own} ELSE COALESCE({logged}, {own}) END"
+
+
 def _views(dialect: str) -> dict[str, str]:
     """Each view's SELECT, in creation order."""
     base = _base_schema(dialect)
@@ -139,9 +176,9 @@ def _views(dialect: str) -> dict[str, str]:
                 service_name, model, provider, input_tokens, output_tokens, total_tokens,
                 cache_read_tokens, cache_write_tokens, reasoning_tokens, cost_usd,
                 session_id, user_id, {json("tags")} AS tags, {json("metadata")} AS metadata,
-                input, output, {json("input_messages")} AS input_messages,
-                {json("output_messages")} AS output_messages
-            FROM {spans}
+                input, output, {_messages(dialect, base, "input_messages")} AS input_messages,
+                {_messages(dialect, base, "output_messages")} AS output_messages
+            FROM {spans} AS s
             WHERE kind = 'llm'""",
         "retrievals": f"""
             SELECT s.project_id, s.trace_id, s.span_id, s.parent_span_id, s.name, s.kind, s.status,

@@ -8,7 +8,7 @@ import datetime as dt
 import itertools
 from typing import Any
 
-from server.model import SpanRecord
+from server.model import LogMessages, SpanRecord
 
 OTHER_PROJECT = "other"
 DAY_NS = 86_400 * 10**9
@@ -170,15 +170,25 @@ def build() -> list[SpanRecord]:
     four = _Trace(numbers, 4, today - 8 * DAY_NS, tags=["prompt:v1"])
     root = four.span("answer", "agent", 0, 500, None, input="Where is order 5?")
     four.span("lookup_order", "tool", 10, 20, root, **_tool("lookup_order", '{"order_id": 5}', '{"status": "late"}'))
-    four.span(
-        "chat",
-        "llm",
-        40,
-        400,
-        root,
-        **_llm("gpt-4o", "openai", (50, 10), 0.003, asked="Where is order 5?", answered="Soon."),
-    )
+    # Its chat call logged its messages as GenAI log events (see log_messages), not attributes.
+    sent = _llm("gpt-4o", "openai", (50, 10), 0.003, asked="Where is order 5?", answered="Soon.")
+    four.span("chat", "llm", 40, 400, root, **{**sent, "input_messages": None, "output_messages": None})
 
     other = _Trace(numbers, 5, today, project_id=OTHER_PROJECT)
     other.span("elsewhere", "span", 0, 10, None)
     return [*one.spans, *two.spans, *three.spans, *four.spans, *other.spans]
+
+
+def log_messages() -> list[LogMessages]:
+    """The messages trace 4's chat call (span 16) logged: three events, sent out of order."""
+    trace_id, span_id = f"{4:032x}", f"{16:016x}"
+    start = today_ns() - 8 * DAY_NS + 40 * MS_NS
+
+    def event(key: str, time_ns: int, asked: list[dict[str, Any]], answered: list[dict[str, Any]]) -> LogMessages:
+        return LogMessages("default", trace_id, span_id, key, time_ns, asked, answered, event_count=1)
+
+    return [
+        event("k1", start, _messages("user", "Where is order 5?"), []),
+        event("k2", start + MS_NS, [], _messages("assistant", "Soon.")),
+        event("k0", start - MS_NS, _messages("system", "Be brief."), []),
+    ]

@@ -150,6 +150,7 @@ def populate(url: str) -> None:
     store = open_store(url)
     try:
         store.write(sql_views_data.build())
+        store.write_log_messages(sql_views_data.log_messages())
         # DuckDB queues summary changes: traces (and so sql_v1.traces, sql_v1.sessions) show
         # them once folded. The SQL endpoint folds before every query, as the read API does.
         fold = getattr(store, "fold_summaries", None)
@@ -340,6 +341,12 @@ def test_llm_calls_are_the_llm_spans_with_their_messages(connection: sa.Connecti
     ]
     assert found[1]["input_messages"] == [{"role": "user", "parts": [{"type": "text", "content": "Where is order 7?"}]}]
     assert found[1]["output_messages"] == [{"role": "assistant", "parts": [{"type": "text", "content": "It shipped."}]}]
+    # Messages that arrived as log events, in event order, when the span had none of its own.
+    assert found[0]["input_messages"] == [
+        {"role": "system", "parts": [{"type": "text", "content": "Be brief."}]},
+        {"role": "user", "parts": [{"type": "text", "content": "Where is order 5?"}]},
+    ]
+    assert found[0]["output_messages"] == [{"role": "assistant", "parts": [{"type": "text", "content": "Soon."}]}]
 
 
 def test_retrievals_have_one_row_per_document_in_rank_order(connection: sa.Connection) -> None:
