@@ -18,8 +18,8 @@ _FUNCTION_NAMES = """
     AnyValue LogicalAnd LogicalOr ArgMax ArgMin Corr CovarPop CovarSamp
     Abs Round Ceil Floor Sqrt Pow Ln Log Exp Sign Greatest Least SafeDivide
     Lower Upper Length Substring Trim Concat ConcatWs Replace StrPosition Left Right Pad
-    RegexpLike RegexpILike RegexpExtract RegexpReplace StartsWith EndsWith Reverse Initcap
-    Case If Coalesce Nullif Cast TryCast Exists
+    RegexpLike RegexpILike RegexpExtract RegexpReplace StartsWith EndsWith Reverse Initcap SplitPart MD5 ArraySize
+    Case If Coalesce Nullif Cast TryCast Exists And Or Xor Collate
     CurrentTimestamp CurrentDate DateTrunc TimestampTrunc Extract DateDiff DateAdd DateSub
     TimestampAdd TimestampSub TimestampDiff TimeToUnix UnixToTime TimeToStr StrToTime Date
     DayOfWeek DayOfMonth DayOfYear Month Year Week Quarter Hour Minute Second
@@ -29,12 +29,12 @@ _FUNCTION_NAMES = """
 FUNCTIONS: frozenset[type[exp.Func]] = frozenset(getattr(exp, name) for name in _FUNCTION_NAMES.split())
 
 # Functions sqlglot passes through by name, spelled and behaving alike on DuckDB and Postgres.
-ANONYMOUS_FUNCTIONS = frozenset({"now", "date_part"})
+ANONYMOUS_FUNCTIONS = frozenset({"now", "date_part", "json_array_length"})
 
 # Casts only to plain value types: a cast to regclass or regproc would read the catalog.
 _TYPE_NAMES = """
     BIGINT INT SMALLINT TINYINT UBIGINT UINT USMALLINT UTINYINT INT128 DECIMAL DOUBLE FLOAT
-    BOOLEAN TEXT VARCHAR CHAR DATE TIMESTAMP TIMESTAMPTZ TIMESTAMP_S TIMESTAMP_MS INTERVAL
+    BOOLEAN TEXT VARCHAR CHAR DATE TIMESTAMP TIMESTAMPNTZ TIMESTAMPTZ TIMESTAMPLTZ TIMESTAMP_S TIMESTAMP_MS INTERVAL
     JSON JSONB UUID
 """
 TYPES: frozenset[DType] = frozenset(DType[name] for name in _TYPE_NAMES.split())

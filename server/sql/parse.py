@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
@@ -9,6 +11,14 @@ from sqlglot.errors import ParseError, TokenError
 from .errors import SqlRefusedError, SqlSyntaxError
 
 DIALECT = "duckdb"
+
+# sqlglot's messages show tokens as their repr: "<Token token_type: TokenType.SENTINEL, ...>".
+_END_TOKEN = re.compile(r"<Token token_type: TokenType\.SENTINEL[^>]*>")
+_TOKEN = re.compile(r"<Token token_type: TokenType\.\w+, text: (.*?), line: \d+[^>]*>")
+
+
+def _readable(description: str) -> str:
+    return _TOKEN.sub(lambda match: repr(match.group(1)), _END_TOKEN.sub("the end of the query", description))
 
 
 def parse_statement(query: str) -> exp.Expr:
@@ -18,7 +28,7 @@ def parse_statement(query: str) -> exp.Expr:
         statements = [tree for tree in sqlglot.parse(query, read=DIALECT) if tree is not None]
     except ParseError as error:
         first = error.errors[0] if error.errors else {}
-        description = str(first.get("description") or error).split("\n", 1)[0]
+        description = _readable(str(first.get("description") or error).split("\n", 1)[0])
         highlight = first.get("highlight")
         near = f" (near {highlight!r})" if highlight else ""
         raise SqlSyntaxError(description + near, first.get("line"), first.get("col")) from None

@@ -11,7 +11,7 @@ from sqlglot import exp
 from .allowlist import ANONYMOUS_FUNCTIONS, FORBIDDEN_NODES, FUNCTIONS, TYPES
 from .errors import SqlRefusedError
 
-VIEWS = ("spans", "traces", "llm_calls", "retrievals", "tool_calls", "sessions")
+VIEWS = ("spans", "traces", "llm_calls", "retrievals", "tool_calls", "sessions", "span_tags")
 _STATEMENTS = (exp.Select, exp.SetOperation)
 
 
@@ -40,6 +40,10 @@ def describe(node: exp.Expr) -> str:
     """The construct as a user wrote it: ``DELETE``, ``CREATE TABLE``, ``PRAGMA``, ``SET``..."""
     if isinstance(node, exp.Command):
         return str(node.this).upper()
+    if isinstance(node, exp.Column):  # a bare word the parser took for a column: CHECKPOINT
+        return node.sql(dialect="duckdb").upper()
+    if isinstance(node, exp.TruncateTable):
+        return "TRUNCATE"
     kind = node.args.get("kind")
     name = type(node).__name__.upper()
     return f"{name} {kind}".upper() if isinstance(kind, str) and kind else name

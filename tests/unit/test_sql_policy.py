@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
 from server.sql.errors import SqlRefusedError, SqlSyntaxError
@@ -84,3 +87,34 @@ def test_ctes_and_set_operations_over_views_are_allowed() -> None:
 
 def test_quoted_view_names_resolve_to_the_view() -> None:
     assert "sql_v1.spans" in scoped('SELECT * FROM "Spans"')
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "a AND b OR NOT c",
+        "x BETWEEN 1 AND 2",
+        "x::TIMESTAMP",
+        "x::BIGINT",
+        "attributes ->> '$.model'",
+        "json_array_length(tags)",
+        "count(DISTINCT x) FILTER (WHERE y > 1)",
+        "sum(x) OVER (PARTITION BY y ORDER BY t)",
+        "quantile_cont(x, 0.95)",
+        "date_trunc('hour', t)",
+        "t > now() - INTERVAL '7 days'",
+        "CASE WHEN x > 1 THEN 'a' ELSE coalesce(y, 'b') END",
+        "split_part(x, ',', 1)",
+        "regexp_matches(x, 'a')",
+    ],
+)
+def test_ordinary_expressions_are_allowed(expression: str) -> None:
+    assert "sql_v1.spans" in scoped(f"SELECT {expression} FROM spans")
+
+
+def test_every_example_in_the_docs_passes_the_checks() -> None:
+    text = (Path(__file__).resolve().parents[2] / "docs" / "sql.md").read_text()
+    examples = re.findall(r"```sql\n(.*?)```", text, re.DOTALL)
+    assert len(examples) >= 10
+    for example in examples:
+        assert "sql_v1." in scoped(example), example
