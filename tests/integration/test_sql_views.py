@@ -558,3 +558,17 @@ def test_every_documented_example_gives_the_same_rows_on_both_backends(
         on_duckdb.sort(key=repr)
         on_postgres.sort(key=repr)
     assert on_postgres == on_duckdb
+
+
+def schemas(url: str) -> set[str]:
+    with connected(url) as connection:
+        return {row["schema_name"] for row in rows(connection, "SELECT schema_name FROM information_schema.schemata")}
+
+
+def test_downgrading_drops_the_views_and_upgrading_restores_them(backend: Backend) -> None:
+    migrate.downgrade(backend.url, "d0b8d457cb5e")  # the revision before sql_v1
+    assert SCHEMA not in schemas(backend.url)
+    migrate.upgrade(backend.url)
+    populate(backend.url)
+    with connected(backend.url) as connection:
+        assert rows(connection, f"SELECT count(*) AS spans FROM {SCHEMA}.spans") == [{"spans": 17}]
