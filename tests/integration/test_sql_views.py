@@ -517,7 +517,7 @@ def test_docs_describe_every_column_of_every_view() -> None:
 
 def examples() -> list[tuple[str, str]]:
     """Each example of docs/sql.md: the question (its heading) and its query."""
-    text = DOCS.read_text().split("\n## Examples\n", 1)[1]
+    text = DOCS.read_text().split("\n## Examples\n", 1)[1].split("\n## ", 1)[0]  # that section only
     found = re.findall(r"^### (.+?)\n.*?^```sql\n(.*?)^```", text, re.M | re.S)
     return [(question, query) for question, query in found]
 
