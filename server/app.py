@@ -15,7 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.requests import Request
 
-from server.api import ingest, metrics, read, sessions
+from server.api import ingest, metrics, read, sessions, sql
 from server.api.deps import Collector
 from server.ingest_work import IngestPool, tune_for_ingest
 from server.settings import ServerSettings
@@ -53,6 +53,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
     app.include_router(read.router)
     app.include_router(sessions.router)
     app.include_router(metrics.router)
+    app.include_router(sql.router)
     app.include_router(read.health_router)
 
     @app.exception_handler(RequestValidationError)

@@ -33,6 +33,16 @@ def _port(text: str) -> int:
     return number
 
 
+def _sql_rows(text: str) -> int:
+    number = int(text)
+    if not 1 <= number <= MAX_SQL_ROWS:
+        raise ValueError(f"expected a row count from 1 to {MAX_SQL_ROWS}, got {text!r}")
+    return number
+
+
+# The most rows one SQL request may ask for (its ``limit``); the setting is only the default.
+MAX_SQL_ROWS = 10_000
+
 SERVER_SETTINGS: tuple[Setting, ...] = (
     Setting("database_url", "duckdb:///path/file.duckdb or postgresql+psycopg://user@host/db.", None, verbatim),
     Setting("host", "Address the collector listens on.", "127.0.0.1", verbatim),
@@ -53,6 +63,8 @@ SERVER_SETTINGS: tuple[Setting, ...] = (
     Setting("commit_timeout", "Seconds a request waits for its commit before 503.", 30.0, parse_positive_float),
     Setting("retry_after", "Seconds sent in Retry-After with a 503.", 1, parse_positive_int),
     Setting("project", "The project spans are stored in until API keys say otherwise.", "default", verbatim),
+    Setting("sql_time_limit", "Seconds a POST /api/v1/sql query may run; then it stops.", 10.0, parse_positive_float),
+    Setting("sql_row_limit", "Rows POST /api/v1/sql returns when the request gives no limit.", 1000, _sql_rows),
     Setting(
         "ingest_workers",
         "Processes that decode and normalize OTLP requests; 0 does it in the collector process.",
@@ -73,6 +85,8 @@ class ServerSettings:
     commit_timeout: float = 30.0
     retry_after: int = 1
     project: str = "default"
+    sql_time_limit: float = 10.0
+    sql_row_limit: int = 1000
     ingest_workers: int = 0
 
 

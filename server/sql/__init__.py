@@ -4,5 +4,15 @@ limits. ``run_query`` is the whole pipeline; docs/sql.md ("The SQL endpoint") de
 from __future__ import annotations
 
 from .errors import SqlError, SqlFailedError, SqlRefusedError, SqlSyntaxError, SqlTimeoutError
+from .execute import Column, QueryResult, run_query
 
-__all__ = ["QueryResult", "SqlError", "SqlFailedError", "SqlRefusedError", "SqlSyntaxError", "SqlTimeoutError"]
+__all__ = [
+    "Column",
+    "QueryResult",
+    "SqlError",
+    "SqlFailedError",
+    "SqlRefusedError",
+    "SqlSyntaxError",
+    "SqlTimeoutError",
+    "run_query",
+]

@@ -34,6 +34,11 @@ class SqlStore:
     def __init__(self, engine: sa.Engine) -> None:
         self._engine = engine
 
+    @property
+    def engine(self) -> sa.Engine:
+        """The connection pool, for the SQL endpoint's own connections (``server.sql``)."""
+        return self._engine
+
     # -- backend hooks --------------------------------------------------------------------------
 
     def _combine(self, payloads: list[Any]) -> Any:
