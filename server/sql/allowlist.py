@@ -63,3 +63,9 @@ FORBIDDEN_NODES: tuple[type[exp.Expr], ...] = (
     exp.Describe,
     exp.Show,
 )
+
+# Bare words Postgres reads as functions of the session (``SELECT user`` is the role's name),
+# where sqlglot sees a column: refused unless quoted.
+SESSION_WORDS = frozenset(
+    {"user", "current_user", "current_role", "session_user", "system_user", "current_schema", "current_catalog"}
+)

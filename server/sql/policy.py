@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from .allowlist import ANONYMOUS_FUNCTIONS, FORBIDDEN_NODES, FUNCTIONS, TYPES
+from .allowlist import ANONYMOUS_FUNCTIONS, FORBIDDEN_NODES, FUNCTIONS, SESSION_WORDS, TYPES
 from .errors import SqlRefusedError
 
 VIEWS = ("spans", "traces", "llm_calls", "retrievals", "tool_calls", "sessions", "span_tags")
@@ -31,9 +31,22 @@ def check(tree: exp.Expr) -> list[exp.Table]:
                 views.append(node)
         elif isinstance(node, exp.Func):
             _check_function(node)
+        elif isinstance(node, exp.Column) and _is_session_word(node):
+            raise SqlRefusedError(f"{node.name} is not allowed: it reads the database session")
         elif isinstance(node, exp.DataType) and node.this not in TYPES:
             raise SqlRefusedError(f"type {node.sql(dialect='duckdb')} is not allowed")
     return views
+
+
+# Nodes whose class name is not how a user writes them.
+_WRITTEN: dict[type[exp.Expr], str] = {
+    exp.TruncateTable: "TRUNCATE",
+    exp.Into: "SELECT ... INTO",
+    exp.Lock: "FOR UPDATE/FOR SHARE",
+    exp.Placeholder: "a query parameter ($1, ?)",
+    exp.Parameter: "a query parameter ($1, ?)",
+    exp.SessionParameter: "a session variable (@@name)",
+}
 
 
 def describe(node: exp.Expr) -> str:
@@ -42,8 +55,9 @@ def describe(node: exp.Expr) -> str:
         return str(node.this).upper()
     if isinstance(node, exp.Column):  # a bare word the parser took for a column: CHECKPOINT
         return node.sql(dialect="duckdb").upper()
-    if isinstance(node, exp.TruncateTable):
-        return "TRUNCATE"
+    for kind_of_node, written in _WRITTEN.items():
+        if isinstance(node, kind_of_node):
+            return written
     kind = node.args.get("kind")
     name = type(node).__name__.upper()
     return f"{name} {kind}".upper() if isinstance(kind, str) and kind else name
@@ -82,6 +96,16 @@ def _visible_ctes(table: exp.Table) -> set[str]:
             visible.update(cte.alias_or_name.lower() for cte in with_.expressions)
         child = parent
     return visible
+
+
+def _is_session_word(column: exp.Column) -> bool:
+    identifier = column.this
+    return (
+        not column.table
+        and isinstance(identifier, exp.Identifier)
+        and not identifier.quoted
+        and identifier.name.lower() in SESSION_WORDS
+    )
 
 
 def _check_function(node: exp.Func) -> None:

@@ -19,8 +19,8 @@ REFUSED: list[tuple[str, str]] = [
     ("ALTER TABLE spans ADD COLUMN x INT", "ALTER TABLE"),
     ("TRUNCATE spans", "TRUNCATE"),
     ("WITH d AS (DELETE FROM spans RETURNING *) SELECT * FROM d", "DELETE"),
-    ("SELECT * INTO new_table FROM spans", "INTO"),
-    ("SELECT * FROM spans FOR UPDATE", "LOCK"),
+    ("SELECT * INTO new_table FROM spans", "SELECT ... INTO"),
+    ("SELECT * FROM spans FOR UPDATE", "FOR UPDATE"),
     ("VACUUM", "VACUUM"),
     ("CHECKPOINT", "CHECKPOINT"),
     ("BEGIN TRANSACTION", "TRANSACTION"),
@@ -35,6 +35,8 @@ REFUSED: list[tuple[str, str]] = [
     ("SELECT set_config('search_path', 'public', false)", "set_config"),
     ("SELECT current_setting('data_directory')", "current_setting"),
     ("SELECT getenv('HOME')", "getenv"),
+    ("SELECT user", "user is not allowed"),
+    ("SELECT current_user", "CURRENT_USER"),
     ("CALL pragma_version()", "CALL"),
     ("DESCRIBE spans", "DESCRIBE"),
     ("SHOW TABLES", "SHOW"),
@@ -83,7 +85,7 @@ REFUSED: list[tuple[str, str]] = [
     ("SELECT generate_series(1, 10000000000)", "GENERATE_SERIES"),
     ("SELECT * FROM range(10000000000)", "table function"),
     ("SELECT pg_sleep(60)", "pg_sleep"),
-    ("SELECT $1", "PLACEHOLDER"),
+    ("SELECT $1", "query parameter"),
 ]
 
 # Allowed by every check: only the limits end them.

@@ -45,7 +45,7 @@ def test_stacked_statements_are_refused() -> None:
         ("PRAGMA version", "PRAGMA"),
         ("SET memory_limit = '10GB'", "SET"),
         ("WITH d AS (DELETE FROM spans RETURNING *) SELECT * FROM d", "DELETE"),
-        ("SELECT * INTO copy FROM spans", "INTO"),
+        ("SELECT * INTO copy FROM spans", "SELECT ... INTO"),
         ("SELECT * FROM main.spans", "qualified table name main.spans"),
         ("SELECT * FROM sql_v1.spans", "qualified table name sql_v1.spans"),
         ("SELECT * FROM pg_class", "table 'pg_class'"),
@@ -58,7 +58,9 @@ def test_stacked_statements_are_refused() -> None:
         ("WITH a AS (SELECT * FROM pg_roles), pg_roles AS (SELECT 1) SELECT * FROM a", "table 'pg_roles'"),
         ("SELECT * FROM (WITH pg_roles AS (SELECT 1) SELECT 1) AS x, pg_roles", "table 'pg_roles'"),
         ("SELECT * FROM '/etc/passwd'", "table '/etc/passwd'"),
-        ("SELECT $1", "PLACEHOLDER"),
+        ("SELECT $1", "query parameter"),
+        ("SELECT current_schema FROM spans", "current_schema is not allowed"),
+        ("SELECT * FROM spans FOR SHARE", "FOR UPDATE/FOR SHARE"),
     ],
 )
 def test_each_refusal_names_the_construct(query: str, named: str) -> None:
@@ -83,6 +85,10 @@ def test_ctes_and_set_operations_over_views_are_allowed() -> None:
     )
     assert sql.count("sql_v1.") == 2
     assert "FROM recent" in sql
+
+
+def test_a_quoted_session_word_is_a_column() -> None:
+    assert 'SELECT "user" FROM' in scoped('SELECT "user" FROM spans')
 
 
 def test_quoted_view_names_resolve_to_the_view() -> None:
