@@ -98,6 +98,8 @@ ORDINARY = [
     "SELECT name FROM spans WHERE kind = 'llm' UNION SELECT name FROM traces ORDER BY name",
     "SELECT name, attributes ->> '$.missing' AS missing, coalesce(model, '-') AS model,"
     " CASE WHEN duration_ms > 100 THEN 'slow' ELSE 'fast' END AS speed FROM spans ORDER BY span_id LIMIT 5",
+    "SELECT span_id, start_time, CAST(start_time AS DATE) AS day, end_time - start_time AS took, tags"
+    " FROM spans ORDER BY span_id LIMIT 4",
     "SELECT date_trunc('day', start_time) = date_trunc('day', now()) AS today, count(*) AS n FROM spans"
     " GROUP BY 1 ORDER BY 1",
 ]
