@@ -11,6 +11,8 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from sqlglot import exp
+
 from server.storage.base import Store
 from server.storage.duckdb import DuckDBStore
 from server.storage.postgres import PostgresStore
@@ -38,7 +40,7 @@ class QueryResult:
     elapsed_ms: float
 
 
-def prepare(query: str, project_id: str) -> Any:
+def prepare(query: str, project_id: str) -> exp.Expr:
     """The syntax tree to run: one checked statement, every view scoped to ``project_id``."""
     tree = parse_statement(query)
     scope_to_project(check(tree), project_id)
@@ -63,7 +65,7 @@ def run_query(store: Store, query: str, project_id: str, limit: int, time_limit_
     )
 
 
-def _run(store: Store, tree: Any, max_rows: int, time_limit_s: float) -> Fetched:
+def _run(store: Store, tree: exp.Expr, max_rows: int, time_limit_s: float) -> Fetched:
     # comments=False: sqlglot writes a line comment back as /* ... */ (escaping "*/" in it); with
     # no comments in the text the database runs, none can hide or end a statement.
     # Two concrete stores, so isinstance rather than the backend name: each runner needs its

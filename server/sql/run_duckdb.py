@@ -52,6 +52,10 @@ def run_duckdb(store: DuckDBStore, sql: str, max_rows: int, time_limit_s: float)
             raise SqlFailedError(str(error)) from None
         finally:
             timer.cancel()
+            if interrupted.is_set() and not connection.invalidated:
+                # The timer fired as the query finished: the interrupt may still be pending on
+                # this connection, so it must not serve the next query.
+                connection.invalidate()
             if transaction.is_active and not connection.invalidated:
                 transaction.rollback()
         return columns, rows
