@@ -100,6 +100,44 @@ def up(
     raise typer.Exit(run(options, typer.echo))
 
 
+@app.command()
+def sql(
+    query: Annotated[str, typer.Argument(help="One SELECT over the views of docs/sql.md (DuckDB dialect).")],
+    endpoint: Annotated[str, typer.Option(help="Collector base URL.")] = "http://127.0.0.1:4318",
+    limit: Annotated[int | None, typer.Option(help="Most rows (default: the collector's, 1,000).")] = None,
+    format: Annotated[str, typer.Option("--format", help="table, csv, json or parquet.")] = "table",
+    output: Annotated[Path | None, typer.Option(help="Write here instead of standard output.")] = None,
+) -> None:
+    """Query traces with SQL through a running collector."""
+    from server import sql_output
+
+    if format not in sql_output.FORMATS:
+        typer.echo(f"error: --format must be one of {', '.join(sql_output.FORMATS)}, not {format!r}", err=True)
+        raise typer.Exit(2)
+    if format == "parquet" and output is None:
+        typer.echo("error: --format parquet needs --output FILE", err=True)
+        raise typer.Exit(2)
+    try:
+        result = sql_output.run(endpoint, query, limit)
+    except sql_output.SqlFailed as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from None
+    if format == "parquet":
+        assert output is not None
+        sql_output.to_parquet(result, output)
+        typer.echo(f"wrote {result['row_count']:,} rows to {output}")
+        return
+    text = {"table": sql_output.table, "csv": sql_output.to_csv}.get(format)
+    data = text(result).encode() if text else sql_output.to_json(result)
+    if output is None:
+        typer.echo(data.decode().rstrip("\n"))
+    else:
+        output.write_bytes(data)
+        typer.echo(f"wrote {result['row_count']:,} rows to {output}")
+    if result["truncated"]:
+        typer.echo(f"truncated at {result['row_count']:,} rows; raise --limit (at most 10,000)", err=True)
+
+
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 
