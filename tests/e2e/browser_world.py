@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -24,6 +23,7 @@ import httpx
 import pytest
 
 from tests.conftest import missing_dependency
+from tests.interop.interop_helpers import free_port
 
 CHROMIUM = Path(os.environ.get("SPANSCOPE_CHROMIUM", "/usr/bin/chromium"))
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -42,12 +42,6 @@ LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 STARTUP_TIMEOUT_S = 180
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @dataclass
 class Platform:
     api_url: str
@@ -60,7 +54,7 @@ class Platform:
 def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     """``spanscope up --demo``, as a user runs it, until the tests end (then SIGTERM)."""
     folder = tmp_path_factory.mktemp("up")
-    api_port, ui_port = _free_port(), _free_port()
+    api_port, ui_port = free_port(), free_port()
     log = folder / "up.log"
     command = [
         str(Path(sys.executable).with_name("spanscope")),

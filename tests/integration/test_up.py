@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -13,17 +12,13 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.interop.interop_helpers import free_port
+
 SPANSCOPE = Path(sys.executable).with_name("spanscope")
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _start(tmp_path: Path) -> tuple[subprocess.Popen[str], int, int]:
-    api_port, ui_port = _free_port(), _free_port()
+    api_port, ui_port = free_port(), free_port()
     command = [str(SPANSCOPE), "up", "--db", f"duckdb:///{tmp_path / 's.duckdb'}"]
     process = subprocess.Popen(
         [*command, "--port", str(api_port), "--ui-port", str(ui_port)], stdout=subprocess.PIPE, text=True
