@@ -88,9 +88,8 @@ def rows(roots: list[dict[str, Any]], view: TreeView) -> list[TreeRow]:
 
 
 def _visit(node: dict[str, Any], depth: int, view: TreeView, origin: float, out: list[TreeRow]) -> None:
-    children = node.get("children") or []
     closed = node["span_id"] in view.collapsed or (view.max_depth is not None and depth >= view.max_depth)
-    hidden = sum(count_spans(child) for child in children) if closed else 0
+    hidden = count_spans(node) - 1 if closed else 0
     out.append(_span_row(node, depth, origin, hidden))
     if closed:
         return
@@ -110,10 +109,10 @@ def _visible_children(node: dict[str, Any], view: TreeView) -> Iterator[Child | 
     if not view.summarise or len(children) <= LONG_RUN:
         yield from children
         return
-    stretch: list[tuple[int, dict[str, Any]]] = []
-    for position, (index, child) in enumerate(children):
+    stretch: list[Child] = []
+    for index, child in children:
         # Failed children stay visible: they are what a reader is looking for.
-        if HEAD <= position < len(children) - TAIL and child.get("status") != "error":
+        if HEAD <= index < len(children) - TAIL and child.get("status") != "error":
             stretch.append((index, child))
             continue
         if stretch:
