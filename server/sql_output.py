@@ -48,7 +48,7 @@ def run(endpoint: str, query: str, limit: int | None) -> dict[str, Any]:
 
 
 def _cell(value: Any) -> str:
-    text = "" if value is None else value if isinstance(value, str) else orjson.dumps(value).decode()
+    text = "" if value is None else _as_text(value)
     text = _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", text.replace("\n", "\\n").replace("\t", "\\t"))
     return text if len(text) <= CELL_CHARS else text[: CELL_CHARS - 1] + "…"
 
