@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import re
 import statistics
 import subprocess
 import sys
@@ -30,13 +29,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from ingest import ROOT, SPANSCOPE, _database_url, _drop_database, _free_port, _wait_healthy
 from query import fill
 
+from server.sql import reference
+
 RUNS = 7
-
-
-def examples() -> list[tuple[str, str]]:
-    """(question, query) for each example of docs/sql.md's Examples section."""
-    text = (ROOT / "docs" / "sql.md").read_text().split("\n## Examples\n", 1)[1].split("\n## ", 1)[0]
-    return re.findall(r"^### (.+?)\n.*?^```sql\n(.*?)^```", text, re.M | re.S)
 
 
 def timed(port: int, query: str) -> tuple[float, int]:
@@ -67,7 +62,7 @@ def run(backend: str, spans: int) -> dict[str, tuple[float, int]]:
             process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL)
             try:
                 _wait_healthy(port, process)
-                return {question: timed(port, query) for question, query in examples()}
+                return {example.question: timed(port, example.query) for example in reference.examples()}
             finally:
                 process.terminate()
                 process.wait(timeout=60)
@@ -83,7 +78,7 @@ def main() -> None:
     results = {backend: run(backend, args.spans) for backend in args.backends.split(",")}
     backends = list(results)
     print(f"{'example':<70}" + "".join(f"{backend + ' ms':>14}{'rows':>8}" for backend in backends))
-    for question, _ in examples():
+    for question in (example.question for example in reference.examples()):
         cells = "".join(f"{results[b][question][0]:>14.1f}{results[b][question][1]:>8}" for b in backends)
         print(f"{question[:69]:<70}{cells}")
 

@@ -15,11 +15,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.requests import Request
 
-from server.api import ingest, metrics, read, sessions, sql
+from server.api import ingest, metrics, read, saved_queries, sessions, sql, sql_reference
 from server.api.deps import Collector
 from server.ingest_work import IngestPool, tune_for_ingest
 from server.settings import ServerSettings
 from server.storage import migrate, open_store
+from server.storage.base import TransientStorageError
 from server.storage.urls import backend_of
 from server.writer import SpanWriter
 
@@ -54,6 +55,9 @@ def create_app(settings: ServerSettings) -> FastAPI:
     app.include_router(sessions.router)
     app.include_router(metrics.router)
     app.include_router(sql.router)
+    app.include_router(export.router)
+    app.include_router(sql_reference.router)
+    app.include_router(saved_queries.router)
     app.include_router(read.health_router)
 
     @app.exception_handler(RequestValidationError)
@@ -61,5 +65,12 @@ def create_app(settings: ServerSettings) -> FastAPI:
         # Name the parameter and what is wrong with it, in one readable line per problem.
         problems = [f"{'.'.join(str(part) for part in item['loc'])}: {item['msg']}" for item in error.errors()]
         return JSONResponse({"detail": "; ".join(problems)}, status_code=422)
+
+    @app.exception_handler(TransientStorageError)
+    async def database_unavailable(request: Request, error: TransientStorageError) -> JSONResponse:
+        # Any route: the database is briefly out of reach (restart, failover, lock), so the
+        # client should retry rather than treat it as a server bug (500).
+        headers = {"Retry-After": str(settings.retry_after)}
+        return JSONResponse({"detail": f"database unavailable, retry: {error}"}, status_code=503, headers=headers)
 
     return app

@@ -10,9 +10,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from server.model import LogMessages, SpanRecord
+
+if TYPE_CHECKING:
+    from .saved_queries import SavedQueries
 
 Row = dict[str, Any]
 
@@ -88,6 +91,8 @@ class Store(Protocol):
         >>> store.write(spans)  # doctest: +SKIP
         >>> page = store.list_traces("default", TraceFilter(status="error"), limit=50, cursor=None)  # doctest: +SKIP
     """
+
+    saved_queries: SavedQueries  # the SQL page's saved queries, per project
 
     def write(self, spans: Sequence[SpanRecord]) -> int:
         """Store ``spans`` in one transaction and refresh the summary of every trace they touch.

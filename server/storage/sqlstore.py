@@ -20,6 +20,7 @@ from . import buckets, metrics, queries, sessions
 from .base import PreparedBatch, Row, SessionFilter, SessionPage, TraceFilter, TracePage, TransientStorageError
 from .batch import json_text, scrub
 from .prepare import prepare_batch
+from .saved_queries import SavedQueries
 from .tables import span_log_messages
 from .urls import Backend
 
@@ -33,6 +34,7 @@ class SqlStore:
 
     def __init__(self, engine: sa.Engine) -> None:
         self._engine = engine
+        self.saved_queries = SavedQueries(engine, self._translate_errors)
 
     @property
     def engine(self) -> sa.Engine:

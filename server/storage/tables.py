@@ -143,3 +143,19 @@ span_log_messages = sa.Table(
     sa.Column("input_messages", Json, nullable=False),
     sa.Column("output_messages", Json, nullable=False),
 )
+
+# Queries users saved on the SQL page (or through the API), per project. ``chart`` is how the
+# page draws the result, e.g. {"type": "line", "x": "day", "y": ["cost_usd"]}; NULL for a table.
+saved_queries = sa.Table(
+    "saved_queries",
+    metadata,
+    sa.Column("project_id", sa.Text(), primary_key=True),
+    sa.Column("id", sa.Text(), primary_key=True),
+    sa.Column("name", sa.Text(), nullable=False),
+    sa.Column("description", sa.Text(), nullable=False),
+    sa.Column("query", sa.Text(), nullable=False),
+    sa.Column("chart", Json),
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.Column("updated_at", Timestamp, nullable=False),
+    sa.UniqueConstraint("project_id", "name", name="uq_saved_queries_name"),
+)

@@ -52,7 +52,7 @@ def postgres_url() -> Iterator[str]:
 
 @pytest.fixture(params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
-    """A database migrated to head, with no spans and no traces."""
+    """A database migrated to head, with no spans, traces or saved queries."""
     if request.param == "duckdb":
         url = f"duckdb:///{tmp_path / 'spanscope.duckdb'}"
         migrate.upgrade(url)
@@ -60,7 +60,7 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
     url = request.getfixturevalue("postgres_url")
     migrate.upgrade(url)  # a no-op when an earlier test left it at head
     with psycopg.connect(url.replace("+psycopg", ""), autocommit=True) as connection:
-        connection.execute("TRUNCATE spans, traces")
+        connection.execute("TRUNCATE spans, traces, saved_queries")
     return Backend("postgres", url)
 
 

@@ -8,7 +8,6 @@ import contextlib
 import datetime as dt
 import decimal
 import json
-import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,13 +17,13 @@ import sqlalchemy as sa
 import sqlglot
 from sqlglot import exp
 
+from server.sql import reference
 from server.storage import migrate, open_store
 from server.storage.urls import engine_url
 from tests.integration import sql_views_data
 from tests.integration.conftest import Backend
 
 SCHEMA = "sql_v1"
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "sql.md"
 
 # Each view's columns in order, with their type as one word for both backends.
 TEXT, INTEGER, DOUBLE, TIMESTAMP, JSON = "text", "integer", "double", "timestamp", "json"
@@ -500,11 +499,10 @@ def test_span_tags_have_one_row_per_tag(connection: sa.Connection) -> None:
 def documented_columns() -> dict[str, dict[str, str]]:
     """Each view's table in docs/sql.md: its columns in order, with their types."""
     types = {"timestamp with time zone": TIMESTAMP}
-    views: dict[str, dict[str, str]] = {}
-    for view, body in re.findall(r"^## `(\w+)`\n(.*?)(?=^## )", DOCS.read_text(), re.M | re.S):
-        rows = re.findall(r"^\| `(\w+)` \| ([\w ]+) \|", body, re.M)
-        views[view] = {column: types.get(kind, kind) for column, kind in rows}
-    return views
+    return {
+        view.name: {column.name: types.get(column.type, column.type) for column in view.columns}
+        for view in reference.views()
+    }
 
 
 def test_docs_describe_every_column_of_every_view() -> None:
@@ -517,9 +515,7 @@ def test_docs_describe_every_column_of_every_view() -> None:
 
 def examples() -> list[tuple[str, str]]:
     """Each example of docs/sql.md: the question (its heading) and its query."""
-    text = DOCS.read_text().split("\n## Examples\n", 1)[1].split("\n## ", 1)[0]  # that section only
-    found = re.findall(r"^### (.+?)\n.*?^```sql\n(.*?)^```", text, re.M | re.S)
-    return [(question, query) for question, query in found]
+    return [(example.question, example.query) for example in reference.examples()]
 
 
 def in_schema(query: str) -> exp.Expr:
