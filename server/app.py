@@ -15,7 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.requests import Request
 
-from server.api import ingest, metrics, read, saved_queries, sessions, sql, sql_reference
+from server.api import export, ingest, metrics, read, saved_queries, sessions, sql, sql_reference
 from server.api.deps import Collector
 from server.ingest_work import IngestPool, tune_for_ingest
 from server.settings import ServerSettings
