@@ -117,9 +117,15 @@ def run(options: UpOptions, say: Callable[[str], None]) -> int:
                 say("The demo's traces are already in this database; not sending them again.")
             else:
                 say("Loading the demo…")
-                demo = subprocess.run([*_spanscope(), "demo", "--endpoint", api_url], check=False)
-                if demo.returncode != 0:
-                    raise StartupError(f"the demo failed with status {demo.returncode}")
+                demo = subprocess.Popen([*_spanscope(), "demo", "--endpoint", api_url])
+                processes.append(demo)  # stopped with the others if we are
+                while demo.poll() is None and not stopping:
+                    time.sleep(0.2)
+                # Ctrl-C reaches the demo too (one process group): its status then says nothing.
+                if not stopping:
+                    processes.remove(demo)
+                    if demo.returncode != 0:
+                        raise StartupError(f"the demo failed with status {demo.returncode}")
         _wait_until(lambda: _ok(f"{ui_url}/_stcore/health") or bool(stopping), ui, "UI", 120)
         if not stopping:
             say(f"Spanscope is up.\n  UI:   {ui_url}\n  OTLP: {api_url}/v1/traces\nPress Ctrl-C to stop.")

@@ -86,3 +86,32 @@ def _goes_down_with_its_collector(process: subprocess.Popen[str]) -> None:
     assert process.wait(60) == 1
     assert "the collector exited" in (process.stdout.read() if process.stdout else "")
     assert _all_gone(children), "the UI outlived its collector"
+
+
+def test_ctrl_c_while_the_demo_loads_stops_cleanly(tmp_path: Path) -> None:
+    api_port, ui_port = free_port(), free_port()
+    command = [str(SPANSCOPE), "up", "--demo", "--db", f"duckdb:///{tmp_path / 's.duckdb'}"]
+    # A session of its own, so that the SIGINT goes to every process of the group, as a
+    # terminal's Ctrl-C does: the demo gets it too and exits with a failure status.
+    process = subprocess.Popen(
+        [*command, "--port", str(api_port), "--ui-port", str(ui_port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    with process:
+        seen = []
+        for line in process.stdout or []:
+            seen.append(line)
+            if line.startswith("Sending the demo's traces"):  # the demo's first line: it is running
+                break
+        else:
+            pytest.fail(f"the demo did not start: {''.join(seen)}")
+        children = _children(process.pid)
+        os.killpg(process.pid, signal.SIGINT)
+        assert process.wait(60) == 0
+        output = "".join(seen) + (process.stdout.read() if process.stdout else "")
+    assert "demo failed" not in output
+    assert output.strip().endswith("Stopped.")
+    assert _all_gone(children), "a child outlived spanscope up"
