@@ -90,6 +90,11 @@ def default_settings() -> dict[str, str]:
         # 1M spans ingested, 512MB gave the collector a peak RSS of 1.03 GB, 384MB 0.90 GB, at
         # the same ingest rate within noise.
         "memory_limit": "384MB",
+        # What spills past memory_limit goes to the temporary directory (the file's name +
+        # ".tmp"), by default until 90% of the free disk is used: one SQL query sorting a cross
+        # join could fill it. Past this cap a query fails with an out-of-memory error instead.
+        # The writer spills too: ingesting 1M spans (bench/ingest.py) peaked at 223 MB there.
+        "max_temp_directory_size": "4GB",
         # Half the cores: the ingest worker processes use the others. On 2 cores, DuckDB's
         # default (every core) gave 21k spans/s against 23-24k with one thread (1M spans,
         # bench/ingest.py); once the workers used less CPU (the system allocator for Arrow), an
@@ -131,6 +136,8 @@ class DuckDBStore(SqlStore):
         engine = sa.create_engine(url)
         _configure_connections(engine, url)
         super().__init__(engine)
+        # The settings in force, for messages: ours, or the URL's where it chose.
+        self.settings = {**default_settings(), **{name: str(value) for name, value in sa.make_url(url).query.items()}}
         self._write_lock = _write_lock(url)
         self._folded_at = time.monotonic()
         self._fold_interval_s = FOLD_INTERVAL_S

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from server.storage import migrate, open_store
 from server.storage.urls import engine_url
 from tests.integration import sql_views_data
-from tests.integration.collector_helpers import RunningCollector, running_collector
+from tests.integration.collector_helpers import RunningCollector, new_trace_id, running_collector, span, traces_request
 from tests.integration.sql_corpus import BOMBS, REFUSED
 
 TIME_LIMIT_S = 1.0
@@ -227,3 +227,36 @@ def test_the_default_row_limit_is_a_setting(tmp_path: Path) -> None:
     with running_collector(url, ingest_workers=0, sql_row_limit=3) as running:
         result = sql(running, "SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4")
     assert (result["row_count"], result["truncated"]) == (3, True)
+
+
+# Past the memory cap: one string of 4,913 x 100 KB (491 MB), which cannot spill; and a GROUP BY
+# of 1.4M distinct 200-byte keys (about 280 MB), which spills until the disk cap stops it.
+HUNGRY = "SELECT length(string_agg(lpad(a.name, 100000, 'x'), ',')) AS n FROM spans a, spans b, spans c"
+SPILLING = (
+    "SELECT count(*) AS n FROM (SELECT lpad(a.span_id || b.span_id || c.span_id || d.span_id || e.span_id, 200, 'y')"
+    " AS k, count(*) AS c FROM spans a, spans b, spans c, spans d, spans e GROUP BY k) AS t"
+)
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        (HUNGRY, "the query needed more memory than the limit (memory_limit 64MB, shared with the collector)"),
+        (SPILLING, "more disk to spill to than the limit (max_temp_directory_size 16MB)"),
+    ],
+    ids=["memory", "spill"],
+)
+def test_duckdb_a_query_past_the_memory_cap_is_stopped_and_the_collector_goes_on(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest, query: str, expected: str
+) -> None:
+    # Caps lowered through the URL, as an operator would, so that a small query passes them.
+    url = _database("duckdb", tmp_path_factory, request) + "?memory_limit=64MB&max_temp_directory_size=16MB"
+    with running_collector(url, ingest_workers=0, sql_time_limit=30.0) as running:
+        before = sql(running, "SELECT count(*) FROM spans")["rows"][0][0]
+        response = running.client.post("/api/v1/sql", json={"query": query})
+        assert response.status_code == 400, response.text
+        assert expected in response.json()["detail"]
+        running.health()
+        ingested = running.post_json(traces_request(span(new_trace_id())))
+        assert ingested.status_code == 200, ingested.text
+        assert sql(running, "SELECT count(*) FROM spans")["rows"][0][0] == before + 1
