@@ -119,7 +119,7 @@ def sql(
         raise typer.Exit(2)
     try:
         result = sql_output.run(endpoint, query, limit)
-    except sql_output.SqlFailed as error:
+    except sql_output.RequestFailed as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(1) from None
     if format == "parquet":
@@ -136,6 +136,67 @@ def sql(
         typer.echo(f"wrote {result['row_count']:,} rows to {output}")
     if result["truncated"]:
         typer.echo(f"truncated at {result['row_count']:,} rows; raise --limit (at most 10,000)", err=True)
+
+
+@app.command()
+def export(
+    since: Annotated[
+        str | None,
+        typer.Option(
+            help="Spans that started at or after this: ISO 8601 or a window back (30m, 24h, 7d). Default: all."
+        ),
+    ] = None,
+    until: Annotated[str | None, typer.Option(help="Spans that started before this (ISO 8601).")] = None,
+    format: Annotated[str, typer.Option("--format", help="jsonl or parquet.")] = "jsonl",
+    output: Annotated[
+        Path | None, typer.Option(help="Write here (needed for parquet); jsonl goes to standard output without it.")
+    ] = None,
+    endpoint: Annotated[str, typer.Option(help="Collector base URL.")] = "http://127.0.0.1:4318",
+) -> None:
+    """Export spans (the columns of the SQL view `spans`) from a running collector, streamed.
+
+    Without --since every span of the project is exported, however many there are."""
+    import sys
+
+    from server import export_client
+    from server.sql_output import RequestFailed
+    from server.time_window import BadTime, parse_time, since_time
+
+    if format not in export_client.FORMATS:
+        typer.echo(f"error: --format must be one of {', '.join(export_client.FORMATS)}, not {format!r}", err=True)
+        raise typer.Exit(2)
+    if format == "parquet" and output is None:
+        typer.echo("error: --format parquet needs --output FILE", err=True)
+        raise typer.Exit(2)
+    try:  # checked here too, for exit status 2; the collector reads the text as given
+        if since:
+            since_time(since, parameter="--since")
+        if until:
+            parse_time(until, "--until")
+    except BadTime as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from None
+    if output is None:
+        try:
+            lines = export_client.download(endpoint, since, until, format, sys.stdout.buffer)
+        except RequestFailed as error:
+            typer.echo(f"error: {error}", err=True)
+            raise typer.Exit(1) from None
+        sys.stdout.flush()
+        typer.echo(f"wrote {lines:,} spans to standard output", err=True)
+        return
+    # Into a side file, renamed once complete: a failed export leaves no truncated FILE behind.
+    partial = output.with_name(output.name + ".part")
+    try:
+        with partial.open("wb") as target:
+            lines = export_client.download(endpoint, since, until, format, target)
+    except RequestFailed as error:
+        partial.unlink(missing_ok=True)
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from None
+    partial.replace(output)
+    spans = export_client.parquet_rows(output) if format == "parquet" else lines
+    typer.echo(f"wrote {spans:,} spans to {output}")
 
 
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)

@@ -23,26 +23,31 @@ CELL_CHARS = 60
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
-class SqlFailed(Exception):  # noqa: N818 - the message is shown as it is
-    """The collector refused the query, or could not be reached."""
+class RequestFailed(Exception):  # noqa: N818 - the message is shown as it is
+    """The collector refused the request, or could not be reached."""
 
 
-def run(endpoint: str, query: str, limit: int | None) -> dict[str, Any]:
-    body = orjson.dumps({"query": query} | ({"limit": limit} if limit else {}))
-    url = endpoint.rstrip("/") + "/api/v1/sql"
+def call(method: str, endpoint: str, path: str, **options: Any) -> urllib3.BaseHTTPResponse:
+    """The collector's 200 answer to one request (``options`` as for ``urllib3.request``);
+    raises ``RequestFailed`` with the collector's message otherwise. Shared by ``spanscope
+    export`` (``server.export_client``)."""
     try:
-        response = urllib3.request(
-            "POST", url, body=body, headers={"content-type": "application/json"}, timeout=120, retries=False
-        )
+        response = urllib3.request(method, endpoint.rstrip("/") + path, timeout=120, retries=False, **options)
     except urllib3.exceptions.HTTPError as error:
         reason = f"no collector answered at {endpoint} ({type(error).__name__}); start one with `spanscope up`"
-        raise SqlFailed(reason) from None
+        raise RequestFailed(reason) from None
     if response.status != 200:
         try:
             detail = orjson.loads(response.data).get("detail")
         except (orjson.JSONDecodeError, AttributeError):
             detail = response.data[:300].decode(errors="replace")
-        raise SqlFailed(f"{response.status}: {detail}")
+        raise RequestFailed(f"{response.status}: {detail}")
+    return response
+
+
+def run(endpoint: str, query: str, limit: int | None) -> dict[str, Any]:
+    body = orjson.dumps({"query": query} | ({"limit": limit} if limit else {}))
+    response = call("POST", endpoint, "/api/v1/sql", body=body, headers={"content-type": "application/json"})
     result: dict[str, Any] = orjson.loads(response.data)
     return result
 
