@@ -15,6 +15,7 @@ import psycopg
 import pytest
 import sqlalchemy as sa
 
+from server.sql import run_postgres
 from server.storage import migrate, open_store
 from server.storage.urls import engine_url
 from tests.integration import sql_views_data
@@ -260,3 +261,62 @@ def test_duckdb_a_query_past_the_memory_cap_is_stopped_and_the_collector_goes_on
         ingested = running.post_json(traces_request(span(new_trace_id())))
         assert ingested.status_code == 200, ingested.text
         assert sql(running, "SELECT count(*) FROM spans")["rows"][0][0] == before + 1
+
+
+@pytest.fixture(scope="module")
+def postgres_collector(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningCollector]:
+    url = _database("postgres", tmp_path_factory, request)
+    with running_collector(url, ingest_workers=0) as running:
+        running.app.state.test_url = url
+        yield running
+
+
+@pytest.mark.postgres
+def test_postgres_a_query_past_the_spill_cap_is_stopped(
+    postgres_collector: RunningCollector, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    collector = postgres_collector
+    # Caps lowered so that a small sort (83,521 rows of about 100 bytes) spills past them.
+    monkeypatch.setattr(run_postgres, "WORK_MEM", "64kB")
+    monkeypatch.setattr(run_postgres, "TEMP_FILE_LIMIT", "1MB")
+    query = (
+        "SELECT max(k) AS k FROM (SELECT row_number() OVER (ORDER BY lpad(a.span_id || b.span_id || c.span_id"
+        " || d.span_id, 100, 'y')) AS k FROM spans a, spans b, spans c, spans d) AS t"
+    )
+    response = collector.client.post("/api/v1/sql", json={"query": query})
+    assert response.status_code == 400, response.text
+    detail = response.json()["detail"]
+    assert "the query needed more memory than the limit (work_mem 64kB per sort or hash)" in detail
+    assert "temp_file_limit (1024kB)" in detail
+    monkeypatch.undo()
+    assert sql(collector, query)["rows"][0][0] == 16**4  # the same query, under the real caps
+
+
+@pytest.mark.postgres
+def test_postgres_a_lost_connection_is_a_503_to_retry(postgres_collector: RunningCollector) -> None:
+    collector = postgres_collector
+    outcome: dict[str, Any] = {}
+
+    def long_query() -> None:
+        outcome["response"] = collector.client.post("/api/v1/sql", json={"query": BOMBS[0]})
+
+    thread = threading.Thread(target=long_query)
+    thread.start()
+    url = collector.app.state.test_url.replace("+psycopg", "")
+    # The database server drops the query's connection (a restart or failover looks the same).
+    with psycopg.connect(url, autocommit=True) as admin:
+        deadline = time.monotonic() + 10
+        while not admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid() AND state = 'active'"
+        ).fetchall():
+            assert time.monotonic() < deadline, "the query never started"
+            time.sleep(0.02)
+    thread.join(30)
+    response = outcome["response"]
+    assert response.status_code == 503, response.text
+    assert response.headers["Retry-After"].isdigit()
+    assert response.json()["detail"].startswith("database unavailable, retry: postgresql: terminating connection")
+    assert sql(collector, "SELECT count(*) AS n FROM spans")["rows"] == [[16]]  # the retry works
