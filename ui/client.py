@@ -35,14 +35,25 @@ def api_url() -> str:
 def get(path: str, params: dict[str, Any] | None = None) -> Any:
     """GET ``path`` (with query ``params``; None values are left out) and decode its JSON."""
     fields = {key: str(value) for key, value in (params or {}).items() if value is not None and value != ""}
-    url = api_url() + path
+    return _request("GET", path, fields=fields)
+
+
+def send(method: str, path: str, body: Any = None) -> Any:
+    """POST, PUT or DELETE ``path`` with a JSON ``body``; the decoded answer (None when empty)."""
+    return _request(method, path, body=None if body is None else orjson.dumps(body), headers=_JSON)
+
+
+_JSON = {"content-type": "application/json"}
+
+
+def _request(method: str, path: str, **arguments: Any) -> Any:
     try:
-        response = _pool.request("GET", url, fields=fields)
+        response = _pool.request(method, api_url() + path, **arguments)
     except urllib3.exceptions.HTTPError as error:
         raise ApiError(f"the collector at {api_url()} cannot be reached ({type(error).__name__})") from None
     if response.status >= 400:
         raise ApiError(_error_message(response.data, response.status), response.status)
-    return orjson.loads(response.data)
+    return orjson.loads(response.data) if response.data else None
 
 
 def _error_message(body: bytes, status: int) -> str:
@@ -83,3 +94,42 @@ def get_session(session_id: str) -> dict[str, Any]:
 def metrics(params: dict[str, Any]) -> dict[str, Any]:
     result: dict[str, Any] = get("/api/v1/metrics", params)
     return result
+
+
+def run_sql(query: str, limit: int) -> dict[str, Any]:
+    # A query may run to the collector's time limit (10 s by default, configurable): wait longer.
+    result: dict[str, Any] = _request(
+        "POST", "/api/v1/sql", body=orjson.dumps({"query": query, "limit": limit}), headers=_JSON, timeout=_SQL_TIMEOUT
+    )
+    return result
+
+
+_SQL_TIMEOUT = urllib3.Timeout(connect=2.0, read=120.0)
+
+
+def sql_reference() -> dict[str, Any]:
+    result: dict[str, Any] = get("/api/v1/sql/reference")
+    return result
+
+
+def saved_queries() -> list[dict[str, Any]]:
+    result: list[dict[str, Any]] = get("/api/v1/saved-queries")["saved_queries"]
+    return result
+
+
+def saved_query(query_id: str) -> dict[str, Any]:
+    result: dict[str, Any] = get(f"/api/v1/saved-queries/{quote(query_id, safe='')}")
+    return result
+
+
+def save_query(body: dict[str, Any], query_id: str | None = None) -> dict[str, Any]:
+    """Save a new query, or replace the one saved as ``query_id``."""
+    if query_id is None:
+        result: dict[str, Any] = send("POST", "/api/v1/saved-queries", body)
+    else:
+        result = send("PUT", f"/api/v1/saved-queries/{quote(query_id, safe='')}", body)
+    return result
+
+
+def delete_saved_query(query_id: str) -> None:
+    send("DELETE", f"/api/v1/saved-queries/{quote(query_id, safe='')}")
