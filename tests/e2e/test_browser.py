@@ -1,12 +1,17 @@
-"""The UI in a real browser: a user's first visit on the demo, and hostile trace content."""
+"""The UI in a real browser: a user's first visit on the demo, hostile trace content, and a
+question answered with SQL on the SQL page."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 from urllib.parse import quote
 
+import httpx
 from browser_world import ARTIFACTS, Platform, Watch, api
 
+from server.sql import reference
+from tests.integration.collector_helpers import new_trace_id, span, traces_request
 from tests.ui.sample import HOSTILE, HOSTILE_TEXT, send_sample
 from ui.components.tree import TreeView, rows
 
@@ -106,3 +111,58 @@ def test_hostile_trace_content_is_shown_as_text_and_runs_nothing(platform: Platf
 def _artifact(name: str) -> Any:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS / f"{name}.png"
+
+
+def _backfill_last_week(platform: Platform) -> None:
+    """Tool calls from eight to thirteen days ago, each 1 ms: the demo's tools were faster
+    last week. Sent as OTLP from another service, as a backfill or a second app would."""
+    now_ns = time.time_ns()
+    spans = []
+    for day in range(8, 14):
+        for tool in ("lookup_order", "estimate_shipping", "list_orders"):
+            attributes = {"openinference.span.kind": "TOOL", "tool.name": tool, "session.id": f"last-week-{day}"}
+            spans.append(
+                span(new_trace_id(), tool, start_ns=now_ns - day * 86_400 * 10**9, duration_ms=1, attributes=attributes)
+            )
+    response = httpx.post(f"{platform.api_url}/v1/traces", json=traces_request(*spans, service="backfill"), timeout=30)
+    response.raise_for_status()
+
+
+def test_which_tool_got_slower_this_week_in_the_sql_page(platform: Platform, page: tuple[Any, Watch]) -> None:
+    browser_page, watch = page
+    _backfill_last_week(platform)
+    question = "Which tool got slower this week than last week, and in which sessions?"
+    query = next(example.query for example in reference.examples() if example.question == question)
+    expected = httpx.post(f"{platform.api_url}/api/v1/sql", json={"query": query, "limit": 10_000}, timeout=30).json()
+    tools = {row[0] for row in expected["rows"]}
+    assert {"lookup_order", "estimate_shipping"} <= tools, "the demo's calls this week are slower than 1 ms"
+    assert all(row[3] for row in expected["rows"]), "each slower call names its session"
+
+    browser_page.goto(platform.ui_url + "/sql", timeout=TIMEOUT_MS)
+    browser_page.get_by_role("heading", name="SQL").wait_for(timeout=TIMEOUT_MS)
+    _settled(browser_page)
+    browser_page.get_by_label("Examples").click()
+    browser_page.get_by_role("option", name=question).click()
+    browser_page.wait_for_url("**/sql?q=*", timeout=TIMEOUT_MS)
+    _settled(browser_page)
+    shown = f"{expected['row_count']:,} rows in"
+    browser_page.get_by_text(shown).wait_for(timeout=TIMEOUT_MS)
+    assert "slower" in browser_page.locator("textarea").input_value() or "this_week_ms" in (
+        browser_page.locator("textarea").input_value()
+    )
+
+    browser_page.get_by_role("tab", name="Chart").click()
+    browser_page.locator('[data-testid="stVegaLiteChart"]').first.wait_for(timeout=TIMEOUT_MS)
+
+    # Save it for the team, then open it again from the saved list.
+    browser_page.get_by_role("button", name="Save").first.click()
+    browser_page.get_by_label("Name", exact=True).fill("Tools slower this week")
+    browser_page.get_by_role("button", name="Save as a new query").click()
+    browser_page.wait_for_url("**/sql?saved=*", timeout=TIMEOUT_MS)
+    _settled(browser_page)
+    saved = api(platform, "/api/v1/saved-queries")["saved_queries"]
+    assert [(row["name"], row["query"]) for row in saved] == [("Tools slower this week", query)]
+    browser_page.goto(platform.ui_url + f"/sql?saved={saved[0]['id']}", timeout=TIMEOUT_MS)
+    _settled(browser_page)
+    browser_page.get_by_text(shown).wait_for(timeout=TIMEOUT_MS)
+    _safe(browser_page, watch)

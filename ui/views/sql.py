@@ -102,7 +102,12 @@ def _reference() -> dict[str, Any]:
     return client.sql_reference()
 
 
+# Our own style sheet (no trace content in it): SQL reads best in a fixed-width font.
+_EDITOR_STYLE = "<style>.st-key-sql_text textarea {font-family: ui-monospace, monospace;}</style>"
+
+
 def _editor() -> None:
+    st.html(_EDITOR_STYLE)
     with st.form("sql_editor", border=False):
         st.text_area("Query (DuckDB dialect)", key="sql_text", height=220, label_visibility="collapsed")
         left, right = st.columns([1, 5], vertical_alignment="bottom")
@@ -141,7 +146,8 @@ def _table(result: dict[str, Any]) -> None:
     if "trace_id" in data.columns:  # open the trace from its row
         data["trace_id"] = [trace_link(quote(str(value), safe="")) if value else None for value in data["trace_id"]]
         config["trace_id"] = st.column_config.LinkColumn("trace_id", display_text=r"id=([^&]*)")
-    st.dataframe(data, hide_index=True, column_config=config, height=min(36 + 35 * len(data), 420))
+    # Streamlit's own height fits up to ten rows; more scroll inside a taller grid.
+    st.dataframe(data, hide_index=True, column_config=config, height=420 if len(data) > 10 else "auto")
     st.download_button(
         "Download CSV",
         csv,
