@@ -11,12 +11,11 @@ from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-import psycopg
 import pyarrow.parquet as pq
 import pytest
 
 from server.model import SpanRecord
-from server.storage import export, migrate, open_store
+from server.storage import export, open_store
 from tests.integration import sql_views_data
 from tests.integration.collector_helpers import RunningCollector, running_collector
 from tests.integration.conftest import T0_NS, Backend
@@ -27,19 +26,7 @@ ALL_SPANS = "SELECT * FROM spans ORDER BY start_time, trace_id, span_id"
 @pytest.fixture(scope="module", params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
 def collector(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningCollector]:
     """A collector on a database holding the spans of ``sql_views_data`` (one of another project)."""
-    if request.param == "duckdb":
-        url = f"duckdb:///{tmp_path_factory.mktemp('export') / 'spanscope.duckdb'}"
-        migrate.upgrade(url)
-    else:
-        url = request.getfixturevalue("postgres_url")
-        migrate.upgrade(url)
-        with psycopg.connect(url.replace("+psycopg", ""), autocommit=True) as connection:
-            connection.execute("TRUNCATE spans, traces")
-    store = open_store(url)
-    try:
-        store.write(sql_views_data.build())
-    finally:
-        store.close()
+    url = sql_views_data.stored_database(request.param, tmp_path_factory, request)
     with running_collector(url, ingest_workers=0) as running:
         yield running
 
