@@ -17,14 +17,13 @@ from __future__ import annotations
 import argparse
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from ingest import ROOT, SPANSCOPE, _database_url, _drop_database, _free_port, _wait_healthy
-from query import fill
+from ingest import SPANSCOPE
+from query import filled_collector
 
 FORMATS = ("jsonl", "parquet")
 
@@ -60,21 +59,8 @@ def export(port: int, pid: int, format: str, folder: Path) -> dict[str, float]:
 
 
 def run(backend: str, spans: int) -> dict[str, dict[str, float]]:
-    with tempfile.TemporaryDirectory() as folder:
-        url, database = _database_url(backend, Path(folder))
-        try:
-            fill(url, spans)
-            port = _free_port()
-            command = [str(SPANSCOPE), "server", "--db", url, "--port", str(port)]
-            process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL)
-            try:
-                _wait_healthy(port, process)
-                return {format: export(port, process.pid, format, Path(folder)) for format in FORMATS}
-            finally:
-                process.terminate()
-                process.wait(timeout=60)
-        finally:
-            _drop_database(database)
+    with filled_collector(backend, spans) as collector:
+        return {format: export(collector.port, collector.pid, format, collector.folder) for format in FORMATS}
 
 
 def main() -> None:

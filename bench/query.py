@@ -23,6 +23,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote
@@ -95,7 +98,19 @@ def median_ms(port: int, path: str, runs: int = 30) -> float:
     return statistics.median(timings)
 
 
-def run(backend: str, spans: int) -> dict[str, float]:
+@dataclass(frozen=True)
+class FilledCollector:
+    port: int
+    pid: int
+    folder: Path  # a temporary folder for the benchmark's own files
+    trace_id: str  # a stored trace and session, to query for
+    session_id: str
+
+
+@contextmanager
+def filled_collector(backend: str, spans: int) -> Iterator[FilledCollector]:
+    """A collector (``spanscope server``) on a new database holding ``spans`` spans; the
+    database is dropped afterwards."""
     with tempfile.TemporaryDirectory() as folder:
         url, database = _database_url(backend, Path(folder))
         try:
@@ -108,27 +123,33 @@ def run(backend: str, spans: int) -> dict[str, float]:
             )
             try:
                 _wait_healthy(port, process)
-                page = json.loads(_get(port, "/api/v1/traces?limit=50"))
-                if len(page["traces"]) != 50:
-                    raise RuntimeError("the first page is not full")
-                # The data spans about 17 minutes (bench/ingest.py: a span a millisecond).
-                last = datetime.fromisoformat(json.loads(_get(port, "/api/v1/metrics"))["end"])
-                last_minute = quote((last - timedelta(minutes=1)).isoformat())
-                return {
-                    "list": median_ms(port, "/api/v1/traces?limit=50"),
-                    "by model": median_ms(port, "/api/v1/traces?limit=50&model=claude-haiku-4-5"),
-                    "by session": median_ms(port, f"/api/v1/traces?limit=50&session_id={session_id}"),
-                    "detail": median_ms(port, f"/api/v1/traces/{trace_id}"),
-                    "sessions": median_ms(port, "/api/v1/sessions?limit=50"),
-                    "session": median_ms(port, f"/api/v1/sessions/{session_id}"),
-                    "metrics": median_ms(port, "/api/v1/metrics"),
-                    "metrics 1m": median_ms(port, f"/api/v1/metrics?start_after={last_minute}"),
-                }
+                yield FilledCollector(port, process.pid, Path(folder), trace_id, session_id)
             finally:
                 process.terminate()
                 process.wait(timeout=60)
         finally:
             _drop_database(database)
+
+
+def run(backend: str, spans: int) -> dict[str, float]:
+    with filled_collector(backend, spans) as collector:
+        port, session_id = collector.port, collector.session_id
+        page = json.loads(_get(port, "/api/v1/traces?limit=50"))
+        if len(page["traces"]) != 50:
+            raise RuntimeError("the first page is not full")
+        # The data spans about 17 minutes (bench/ingest.py: a span a millisecond).
+        last = datetime.fromisoformat(json.loads(_get(port, "/api/v1/metrics"))["end"])
+        last_minute = quote((last - timedelta(minutes=1)).isoformat())
+        return {
+            "list": median_ms(port, "/api/v1/traces?limit=50"),
+            "by model": median_ms(port, "/api/v1/traces?limit=50&model=claude-haiku-4-5"),
+            "by session": median_ms(port, f"/api/v1/traces?limit=50&session_id={session_id}"),
+            "detail": median_ms(port, f"/api/v1/traces/{collector.trace_id}"),
+            "sessions": median_ms(port, "/api/v1/sessions?limit=50"),
+            "session": median_ms(port, f"/api/v1/sessions/{session_id}"),
+            "metrics": median_ms(port, "/api/v1/metrics"),
+            "metrics 1m": median_ms(port, f"/api/v1/metrics?start_after={last_minute}"),
+        }
 
 
 def _get(port: int, path: str) -> bytes:

@@ -18,16 +18,13 @@ import argparse
 import http.client
 import json
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from ingest import ROOT, SPANSCOPE, _database_url, _drop_database, _free_port, _wait_healthy
-from query import fill
+from query import filled_collector
 
 from server.sql import reference
 
@@ -53,21 +50,8 @@ def timed(port: int, query: str) -> tuple[float, int]:
 
 
 def run(backend: str, spans: int) -> dict[str, tuple[float, int]]:
-    with tempfile.TemporaryDirectory() as folder:
-        url, database = _database_url(backend, Path(folder))
-        try:
-            fill(url, spans)
-            port = _free_port()
-            command = [str(SPANSCOPE), "server", "--db", url, "--port", str(port)]
-            process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL)
-            try:
-                _wait_healthy(port, process)
-                return {example.question: timed(port, example.query) for example in reference.examples()}
-            finally:
-                process.terminate()
-                process.wait(timeout=60)
-        finally:
-            _drop_database(database)
+    with filled_collector(backend, spans) as collector:
+        return {example.question: timed(collector.port, example.query) for example in reference.examples()}
 
 
 def main() -> None:

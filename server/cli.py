@@ -100,6 +100,16 @@ def up(
     raise typer.Exit(run(options, typer.echo))
 
 
+def _check_format(format: str, formats: tuple[str, ...], output: Path | None) -> None:
+    """Exit 2 for a format the command does not write, or Parquet with nowhere to write it."""
+    if format not in formats:
+        typer.echo(f"error: --format must be one of {', '.join(formats)}, not {format!r}", err=True)
+        raise typer.Exit(2)
+    if format == "parquet" and output is None:
+        typer.echo("error: --format parquet needs --output FILE", err=True)
+        raise typer.Exit(2)
+
+
 @app.command()
 def sql(
     query: Annotated[str, typer.Argument(help="One SELECT over the views of docs/sql.md (DuckDB dialect).")],
@@ -111,12 +121,7 @@ def sql(
     """Query traces with SQL through a running collector."""
     from server import sql_output
 
-    if format not in sql_output.FORMATS:
-        typer.echo(f"error: --format must be one of {', '.join(sql_output.FORMATS)}, not {format!r}", err=True)
-        raise typer.Exit(2)
-    if format == "parquet" and output is None:
-        typer.echo("error: --format parquet needs --output FILE", err=True)
-        raise typer.Exit(2)
+    _check_format(format, sql_output.FORMATS, output)
     try:
         result = sql_output.run(endpoint, query, limit)
     except sql_output.RequestFailed as error:
@@ -162,12 +167,7 @@ def export(
     from server.sql_output import RequestFailed
     from server.time_window import BadTime, parse_time, since_time
 
-    if format not in export_client.FORMATS:
-        typer.echo(f"error: --format must be one of {', '.join(export_client.FORMATS)}, not {format!r}", err=True)
-        raise typer.Exit(2)
-    if format == "parquet" and output is None:
-        typer.echo("error: --format parquet needs --output FILE", err=True)
-        raise typer.Exit(2)
+    _check_format(format, export_client.FORMATS, output)
     try:  # checked here too, for exit status 2; the collector reads the text as given
         if since:
             since_time(since, parameter="--since")

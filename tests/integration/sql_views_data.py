@@ -8,7 +8,11 @@ import datetime as dt
 import itertools
 from typing import Any
 
+import psycopg
+import pytest
+
 from server.model import LogMessages, SpanRecord
+from server.storage import migrate, open_store
 
 OTHER_PROJECT = "other"
 DAY_NS = 86_400 * 10**9
@@ -192,3 +196,21 @@ def log_messages() -> list[LogMessages]:
         event("k2", start + MS_NS, [], _messages("assistant", "Soon.")),
         event("k0", start - MS_NS, _messages("system", "Be brief."), []),
     ]
+
+
+def stored_database(name: str, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> str:
+    """A database migrated to head holding exactly the spans of ``build()``."""
+    if name == "duckdb":
+        url = f"duckdb:///{tmp_path_factory.mktemp('sql') / 'spanscope.duckdb'}"
+        migrate.upgrade(url)
+    else:
+        url = request.getfixturevalue("postgres_url")
+        migrate.upgrade(url)
+        with psycopg.connect(url.replace("+psycopg", ""), autocommit=True) as connection:
+            connection.execute("TRUNCATE spans, traces")
+    store = open_store(url)
+    try:
+        store.write(build())
+    finally:
+        store.close()
+    return url

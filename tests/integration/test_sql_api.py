@@ -16,7 +16,6 @@ import pytest
 import sqlalchemy as sa
 
 from server.sql import run_postgres
-from server.storage import migrate, open_store
 from server.storage.urls import engine_url
 from tests.integration import sql_views_data
 from tests.integration.collector_helpers import RunningCollector, new_trace_id, running_collector, span, traces_request
@@ -27,27 +26,9 @@ TIME_LIMIT_S = 1.0
 TABLES = ("spans", "traces", "span_log_messages")
 
 
-def _database(name: str, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> str:
-    """A database migrated to head holding exactly the spans of ``sql_views_data``."""
-    if name == "duckdb":
-        url = f"duckdb:///{tmp_path_factory.mktemp('sql') / 'spanscope.duckdb'}"
-        migrate.upgrade(url)
-    else:
-        url = request.getfixturevalue("postgres_url")
-        migrate.upgrade(url)
-        with psycopg.connect(url.replace("+psycopg", ""), autocommit=True) as connection:
-            connection.execute("TRUNCATE spans, traces")
-    store = open_store(url)
-    try:
-        store.write(sql_views_data.build())
-    finally:
-        store.close()
-    return url
-
-
 @pytest.fixture(scope="module", params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
 def collector(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningCollector]:
-    url = _database(request.param, tmp_path_factory, request)
+    url = sql_views_data.stored_database(request.param, tmp_path_factory, request)
     with running_collector(url, ingest_workers=0, sql_time_limit=TIME_LIMIT_S) as running:
         running.app.state.test_url = url
         yield running
@@ -112,7 +93,7 @@ def test_the_same_query_answers_the_same_on_both(
 ) -> None:
     answers = {}
     for backend in ("duckdb", "postgres"):
-        url = _database(backend, tmp_path_factory, request)
+        url = sql_views_data.stored_database(backend, tmp_path_factory, request)
         with running_collector(url, ingest_workers=0) as running:
             answers[backend] = [
                 {key: sql(running, query)[key] for key in ("columns", "rows", "truncated")} for query in ORDINARY
@@ -251,7 +232,10 @@ def test_duckdb_a_query_past_the_memory_cap_is_stopped_and_the_collector_goes_on
     tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest, query: str, expected: str
 ) -> None:
     # Caps lowered through the URL, as an operator would, so that a small query passes them.
-    url = _database("duckdb", tmp_path_factory, request) + "?memory_limit=64MB&max_temp_directory_size=16MB"
+    url = (
+        sql_views_data.stored_database("duckdb", tmp_path_factory, request)
+        + "?memory_limit=64MB&max_temp_directory_size=16MB"
+    )
     with running_collector(url, ingest_workers=0, sql_time_limit=30.0) as running:
         before = sql(running, "SELECT count(*) FROM spans")["rows"][0][0]
         response = running.client.post("/api/v1/sql", json={"query": query})
@@ -267,7 +251,7 @@ def test_duckdb_a_query_past_the_memory_cap_is_stopped_and_the_collector_goes_on
 def postgres_collector(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[RunningCollector]:
-    url = _database("postgres", tmp_path_factory, request)
+    url = sql_views_data.stored_database("postgres", tmp_path_factory, request)
     with running_collector(url, ingest_workers=0) as running:
         running.app.state.test_url = url
         yield running
