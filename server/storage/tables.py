@@ -159,3 +159,103 @@ saved_queries = sa.Table(
     sa.Column("updated_at", Timestamp, nullable=False),
     sa.UniqueConstraint("project_id", "name", name="uq_saved_queries_name"),
 )
+
+# Evaluation (docs/evaluation.md): scores, their configs, datasets with versioned examples, and
+# runs of a pipeline over a dataset version. No foreign keys, as elsewhere: a score may arrive
+# before its trace, and deleting a dataset deletes its rows explicitly.
+score_configs = sa.Table(
+    "score_configs",
+    metadata,
+    sa.Column("project_id", sa.Text(), primary_key=True),
+    sa.Column("id", sa.Text(), primary_key=True),
+    sa.Column("name", sa.Text(), nullable=False),
+    sa.Column("data_type", sa.Text(), nullable=False),  # numeric, boolean, categorical
+    sa.Column("min_value", sa.Double()),
+    sa.Column("max_value", sa.Double()),
+    sa.Column("categories", Json),  # categorical: the allowed labels, in order
+    sa.Column("description", sa.Text(), nullable=False),
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.UniqueConstraint("project_id", "name", name="uq_score_configs_name"),
+)
+
+scores = sa.Table(
+    "scores",
+    metadata,
+    sa.Column("project_id", sa.Text(), primary_key=True),
+    sa.Column("id", sa.Text(), primary_key=True),
+    sa.Column("trace_id", sa.Text(), nullable=False),
+    sa.Column("span_id", sa.Text()),  # NULL: the score is on the whole trace
+    sa.Column("name", sa.Text(), nullable=False),
+    sa.Column("data_type", sa.Text(), nullable=False),
+    sa.Column("value", sa.Double()),  # numeric; 1/0 for boolean; NULL for categorical
+    sa.Column("label", sa.Text()),  # categorical label; "true"/"false" for boolean
+    sa.Column("source", sa.Text(), nullable=False),  # human, code, llm_judge, sdk
+    sa.Column("comment", sa.Text()),
+    sa.Column("author", sa.Text()),
+    sa.Column("run_id", sa.Text()),
+    sa.Column("config_id", sa.Text()),
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.Index("ix_scores_trace", "project_id", "trace_id"),
+    sa.Index("ix_scores_run", "project_id", "run_id"),
+    sa.Index("ix_scores_created", "project_id", "created_at", "id"),
+)
+
+datasets = sa.Table(
+    "datasets",
+    metadata,
+    sa.Column("project_id", sa.Text(), primary_key=True),
+    sa.Column("id", sa.Text(), primary_key=True),
+    sa.Column("name", sa.Text(), nullable=False),
+    sa.Column("description", sa.Text(), nullable=False),
+    sa.Column("metadata", Json, nullable=False),
+    sa.Column("version", sa.BigInteger(), nullable=False),  # grows by one with each change to its examples
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.Column("updated_at", Timestamp, nullable=False),
+    sa.UniqueConstraint("project_id", "name", name="uq_datasets_name"),
+)
+
+# An example row is never changed but to close it: an update closes the old row
+# (version_removed) and adds a new one, so every version of a dataset can be read back.
+dataset_examples = sa.Table(
+    "dataset_examples",
+    metadata,
+    sa.Column("project_id", sa.Text(), primary_key=True),
+    sa.Column("dataset_id", sa.Text(), primary_key=True),
+    sa.Column("id", sa.Text(), primary_key=True),  # the example, stable across versions
+    sa.Column("version_added", sa.BigInteger(), primary_key=True),
+    sa.Column("version_removed", sa.BigInteger()),  # NULL: in the latest version
+    sa.Column("input", Json),
+    sa.Column("expected_output", Json),
+    sa.Column("metadata", Json, nullable=False),
+    sa.Column("source_trace_id", sa.Text()),
+    sa.Column("source_span_id", sa.Text()),
+    sa.Column("created_at", Timestamp, nullable=False),
+)
+
+runs = sa.Table(
+    "runs",
+    metadata,
+    sa.Column("project_id", sa.Text(), primary_key=True),
+    sa.Column("id", sa.Text(), primary_key=True),
+    sa.Column("dataset_id", sa.Text(), nullable=False),
+    sa.Column("dataset_version", sa.BigInteger(), nullable=False),
+    sa.Column("name", sa.Text(), nullable=False),
+    sa.Column("metadata", Json, nullable=False),
+    sa.Column("status", sa.Text(), nullable=False),  # running, completed, failed
+    sa.Column("started_at", Timestamp, nullable=False),
+    sa.Column("ended_at", Timestamp),
+    sa.Index("ix_runs_dataset", "project_id", "dataset_id", "started_at"),
+)
+
+run_results = sa.Table(
+    "run_results",
+    metadata,
+    sa.Column("project_id", sa.Text(), primary_key=True),
+    sa.Column("run_id", sa.Text(), primary_key=True),
+    sa.Column("example_id", sa.Text(), primary_key=True),
+    sa.Column("trace_id", sa.Text()),  # the task's root span's trace
+    sa.Column("output", Json),
+    sa.Column("error", sa.Text()),  # NULL: the task returned
+    sa.Column("latency_ms", sa.Double()),
+    sa.Column("created_at", Timestamp, nullable=False),
+)

@@ -33,6 +33,21 @@ class Backend:
     url: str
 
 
+# Every table that holds a project's data; the Postgres database is shared by the session's tests.
+DATA_TABLES = (
+    "spans",
+    "traces",
+    "span_log_messages",
+    "saved_queries",
+    "score_configs",
+    "scores",
+    "datasets",
+    "dataset_examples",
+    "runs",
+    "run_results",
+)
+
+
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """A fresh, unmigrated database for the test session."""
@@ -52,7 +67,7 @@ def postgres_url() -> Iterator[str]:
 
 @pytest.fixture(params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
-    """A database migrated to head, with no spans, traces or saved queries."""
+    """A database migrated to head holding no data (``DATA_TABLES`` are empty)."""
     if request.param == "duckdb":
         url = f"duckdb:///{tmp_path / 'spanscope.duckdb'}"
         migrate.upgrade(url)
@@ -60,7 +75,7 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
     url = request.getfixturevalue("postgres_url")
     migrate.upgrade(url)  # a no-op when an earlier test left it at head
     with psycopg.connect(url.replace("+psycopg", ""), autocommit=True) as connection:
-        connection.execute("TRUNCATE spans, traces, saved_queries")
+        connection.execute(f"TRUNCATE {', '.join(DATA_TABLES)}")
     return Backend("postgres", url)
 
 
