@@ -22,7 +22,8 @@ from server.api.deps import get_collector
 from server.api.sql import MAX_QUERY_CHARS
 from server.sql import SqlError
 from server.sql.execute import prepare
-from server.storage.saved_queries import NameTakenError, SavedQuery
+from server.storage.names import NameTakenError
+from server.storage.saved_queries import SavedQuery
 
 router = APIRouter(prefix="/api/v1/saved-queries", tags=["sql"])
 

@@ -11,8 +11,8 @@ Every method takes the project: a query of another project is as missing as one 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -20,14 +20,10 @@ from typing import Any
 import sqlalchemy as sa
 
 from .base import Row
+from .names import NameTakenError, name_taken
 from .tables import saved_queries
 
-
-class NameTakenError(ValueError):
-    """Another saved query of the project has this name."""
-
-    def __init__(self, name: str) -> None:
-        super().__init__(f"a saved query named {name!r} exists already")
+WHAT = "saved query"
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +61,7 @@ class SavedQueries:
         """Store ``saved``; raises ``NameTakenError``."""
         now = datetime.now(timezone.utc)
         row = {"project_id": project_id, "id": uuid.uuid4().hex, **asdict(saved), "created_at": now, "updated_at": now}
-        with self._name_taken(saved.name), self._translate_errors(), self._engine.begin() as connection:
+        with name_taken(saved.name, WHAT), self._translate_errors(), self._engine.begin() as connection:
             self._check_name(connection, project_id, saved.name, None)
             connection.execute(sa.insert(saved_queries).values(row))
         return row
@@ -73,7 +69,7 @@ class SavedQueries:
     def update(self, project_id: str, query_id: str, saved: SavedQuery) -> Row | None:
         """Replace what was saved under ``query_id``; None when there is none. Raises
         ``NameTakenError``."""
-        with self._name_taken(saved.name), self._translate_errors(), self._engine.begin() as connection:
+        with name_taken(saved.name, WHAT), self._translate_errors(), self._engine.begin() as connection:
             self._check_name(connection, project_id, saved.name, query_id)
             changed = connection.execute(
                 sa.update(saved_queries)
@@ -90,25 +86,16 @@ class SavedQueries:
             return bool(connection.execute(statement).rowcount)
 
     @staticmethod
-    @contextmanager
-    def _name_taken(name: str) -> Iterator[None]:
-        try:
-            yield
-        except sa.exc.IntegrityError:  # the only constraint a new or changed row can break
-            raise NameTakenError(name) from None
-
-    @staticmethod
     def _same(project_id: str, query_id: str) -> tuple[sa.ColumnElement[bool], ...]:
         return saved_queries.c.project_id == project_id, saved_queries.c.id == query_id
 
     @staticmethod
     def _check_name(connection: sa.Connection, project_id: str, name: str, query_id: str | None) -> None:
-        # Checked first so that the common case needs no error parsing; the unique constraint
-        # still guards two saves racing each other (``_name_taken`` turns that into this error).
+        # Checked first; the unique constraint still guards two saves racing (``name_taken``).
         others = sa.select(saved_queries.c.id).where(
             saved_queries.c.project_id == project_id, saved_queries.c.name == name
         )
         if query_id is not None:
             others = others.where(saved_queries.c.id != query_id)
         if connection.execute(others.limit(1)).first() is not None:
-            raise NameTakenError(name)
+            raise NameTakenError(name, WHAT)
