@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
+from collections.abc import Iterator
 from concurrent.futures import Future
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, cast
 
-from fastapi import Request
+from fastapi import HTTPException, Request
 
 from server.ingest_work import IngestPool
 from server.settings import ServerSettings
 from server.storage.base import Store
+from server.storage.names import NameTakenError
 from server.writer import SpanWriter
 
 if TYPE_CHECKING:
@@ -44,6 +47,15 @@ class Collector:
         items = log_messages(records, self.settings.project)
         self.count("log_records_attached", sum(item.event_count for item in items))
         return self.writer.submit_log_messages(items) if items else None
+
+
+@contextmanager
+def name_conflict() -> Iterator[None]:
+    """A name taken in the project (``NameTakenError``) answers 409 with what is taken."""
+    try:
+        yield
+    except NameTakenError as error:
+        raise HTTPException(409, str(error)) from None
 
 
 def get_collector(request: Request) -> Collector:

@@ -9,8 +9,6 @@ body; 503 a transient database fault (``server.app``).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -18,11 +16,10 @@ from fastapi import APIRouter, HTTPException, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from starlette.concurrency import run_in_threadpool
 
-from server.api.deps import get_collector
+from server.api.deps import get_collector, name_conflict
 from server.api.sql import MAX_QUERY_CHARS
 from server.sql import SqlError
 from server.sql.execute import prepare
-from server.storage.names import NameTakenError
 from server.storage.saved_queries import SavedQuery
 
 router = APIRouter(prefix="/api/v1/saved-queries", tags=["sql"])
@@ -77,7 +74,7 @@ async def list_saved_queries(request: Request) -> Any:
 async def create_saved_query(request: Request, body: SavedQueryBody) -> Any:
     collector = get_collector(request)
     saved = _checked(body, collector.settings.project)
-    with _name_conflict():
+    with name_conflict():
         return await run_in_threadpool(collector.store.saved_queries.create, collector.settings.project, saved)
 
 
@@ -92,7 +89,7 @@ async def get_saved_query(request: Request, query_id: str) -> Any:
 async def update_saved_query(request: Request, query_id: str, body: SavedQueryBody) -> Any:
     collector = get_collector(request)
     saved = _checked(body, collector.settings.project)
-    with _name_conflict():
+    with name_conflict():
         found = await run_in_threadpool(
             collector.store.saved_queries.update, collector.settings.project, query_id, saved
         )
@@ -122,11 +119,3 @@ def _found(found: Any, query_id: str) -> Any:
     if found is None:
         raise HTTPException(404, f"no saved query {query_id!r}")
     return found
-
-
-@contextmanager
-def _name_conflict() -> Iterator[None]:
-    try:
-        yield
-    except NameTakenError as error:
-        raise HTTPException(409, str(error)) from None

@@ -16,6 +16,7 @@ from server.model import LogMessages, SpanRecord
 
 if TYPE_CHECKING:
     from .saved_queries import SavedQueries
+    from .scores import Scores
 
 Row = dict[str, Any]
 
@@ -93,6 +94,7 @@ class Store(Protocol):
     """
 
     saved_queries: SavedQueries  # the SQL page's saved queries, per project
+    scores: Scores  # scores and score configs (docs/evaluation.md)
 
     def write(self, spans: Sequence[SpanRecord]) -> int:
         """Store ``spans`` in one transaction and refresh the summary of every trace they touch.

@@ -21,6 +21,7 @@ from .base import PreparedBatch, Row, SessionFilter, SessionPage, TraceFilter, T
 from .batch import json_text, scrub
 from .prepare import prepare_batch
 from .saved_queries import SavedQueries
+from .scores import Scores
 from .tables import span_log_messages
 from .urls import Backend
 
@@ -35,6 +36,7 @@ class SqlStore:
     def __init__(self, engine: sa.Engine) -> None:
         self._engine = engine
         self.saved_queries = SavedQueries(engine, self._translate_errors)
+        self.scores = Scores(engine, self._translate_errors)
 
     @property
     def engine(self) -> sa.Engine:
