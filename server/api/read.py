@@ -45,6 +45,11 @@ class TraceQuery(BaseModel):
     min_cost: float | None = Field(None, ge=0)
     max_cost: float | None = Field(None, ge=0)
     text: str | None = Field(None, max_length=500, description="Substring of any span's input or output")
+    score_name: str | None = Field(None, max_length=200, description="A score of this name is on the trace")
+    min_score: float | None = Field(None, allow_inf_nan=False, description="...with a value at least this")
+    max_score: float | None = Field(None, allow_inf_nan=False, description="...with a value at most this")
+    score_label: str | None = Field(None, max_length=200, description="...with this label")
+    without_score: str | None = Field(None, max_length=200, description="No score of this name is on the trace")
 
 
 @router.get("/traces", response_model=TraceList, summary="Traces, newest first, filtered and paged")

@@ -8,6 +8,16 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 
+class ScoreSummary(BaseModel):
+    """The scores of one name on a trace or its spans."""
+
+    name: str
+    data_type: str
+    count: int
+    mean: float | None  # of the values: numbers, and booleans as 1/0
+    label: str | None  # the latest label
+
+
 class TraceSummary(BaseModel):
     trace_id: str
     name: str | None
@@ -28,6 +38,7 @@ class TraceSummary(BaseModel):
     kinds: list[str] = Field(default_factory=list)
     input_preview: str | None = None
     output_preview: str | None = None
+    scores: list[ScoreSummary] = Field(default_factory=list, description="In the trace list: per score name")
 
 
 class TraceList(BaseModel):

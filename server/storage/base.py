@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 from server.model import LogMessages, SpanRecord
 
 if TYPE_CHECKING:
+    from .datasets import Datasets
+    from .runs import Runs
     from .saved_queries import SavedQueries
     from .scores import Scores
 
@@ -47,6 +49,13 @@ class TraceFilter:
     min_cost: float | None = None  # on the trace's cost_usd (traces without a cost never match)
     max_cost: float | None = None
     text: str | None = None  # case-insensitive substring of any span's input or output
+    # Scores (docs/evaluation.md), on the trace or any of its spans. min/max_score compare the
+    # value (1/0 for booleans); score_label the label; together they apply to the same score.
+    score_name: str | None = None
+    min_score: float | None = None
+    max_score: float | None = None
+    score_label: str | None = None
+    without_score: str | None = None  # traces no score of this name is on yet (a review queue)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +104,8 @@ class Store(Protocol):
 
     saved_queries: SavedQueries  # the SQL page's saved queries, per project
     scores: Scores  # scores and score configs (docs/evaluation.md)
+    datasets: Datasets  # datasets and their versioned examples (docs/evaluation.md)
+    runs: Runs  # runs over a dataset version, their results and aggregates (docs/evaluation.md)
 
     def write(self, spans: Sequence[SpanRecord]) -> int:
         """Store ``spans`` in one transaction and refresh the summary of every trace they touch.

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Iterable
 from datetime import datetime, timezone
 from typing import Any
 
@@ -14,7 +15,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 
 from .base import TraceFilter
 from .batch import scrub
-from .tables import spans, traces
+from .tables import scores, spans, traces
 from .urls import Backend, assert_never
 
 
@@ -83,6 +84,7 @@ def trace_conditions(backend: Backend, filters: TraceFilter) -> list[sa.ColumnEl
             conditions.append(column >= low)
         if high is not None:
             conditions.append(column <= high)
+    conditions.extend(_score_conditions(f))
     if f.text:
         pattern = _substring_pattern(scrub(f.text))
         conditions.append(
@@ -93,6 +95,58 @@ def trace_conditions(backend: Backend, filters: TraceFilter) -> list[sa.ColumnEl
             )
         )
     return conditions
+
+
+def _score_conditions(f: TraceFilter) -> list[sa.ColumnElement[bool]]:
+    t, c = traces.c, scores.c
+    same_trace = (c.project_id == t.project_id, c.trace_id == t.trace_id)
+    wanted: list[sa.ColumnElement[bool]] = []
+    if f.score_name is not None:
+        wanted.append(c.name == f.score_name)
+    if f.min_score is not None:
+        wanted.append(c.value >= f.min_score)
+    if f.max_score is not None:
+        wanted.append(c.value <= f.max_score)
+    if f.score_label is not None:
+        wanted.append(c.label == f.score_label)
+    conditions: list[sa.ColumnElement[bool]] = [sa.exists().where(*same_trace, *wanted)] if wanted else []
+    if f.without_score is not None:
+        conditions.append(~sa.exists().where(*same_trace, c.name == f.without_score))
+    return conditions
+
+
+def trace_scores(project_id: str, trace_ids: list[str]) -> sa.Select[Any]:
+    """The scores of these traces, oldest first (``summarise_scores`` folds them)."""
+    c = scores.c
+    return (
+        sa.select(c.trace_id, c.name, c.data_type, c.value, c.label)
+        .where(c.project_id == project_id, c.trace_id.in_(trace_ids))
+        .order_by(c.created_at, c.id)
+    )
+
+
+def summarise_scores(rows: Iterable[Any]) -> dict[str, list[dict[str, Any]]]:
+    """trace_id -> one entry per score name, by name: how many scores, the mean value
+    (numbers and booleans) and the latest label (categories)."""
+    folded: dict[str, dict[str, dict[str, Any]]] = {}
+    for row in rows:
+        entry = folded.setdefault(row.trace_id, {}).setdefault(
+            row.name, {"name": row.name, "data_type": row.data_type, "count": 0, "mean": None, "label": None}
+        )
+        entry["count"] += 1
+        if row.value is not None:
+            entry["total"] = entry.get("total", 0.0) + row.value
+            entry["valued"] = entry.get("valued", 0) + 1
+            entry["mean"] = entry["total"] / entry["valued"]
+        if row.label is not None:
+            entry["label"] = row.label
+    return {
+        trace_id: [
+            {key: entry[key] for key in ("name", "data_type", "count", "mean", "label")}
+            for _, entry in sorted(by_name.items())
+        ]
+        for trace_id, by_name in folded.items()
+    }
 
 
 def list_traces(

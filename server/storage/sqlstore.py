@@ -19,7 +19,9 @@ from server.model import LogMessages, SpanRecord
 from . import buckets, metrics, queries, sessions
 from .base import PreparedBatch, Row, SessionFilter, SessionPage, TraceFilter, TracePage, TransientStorageError
 from .batch import json_text, scrub
+from .datasets import Datasets
 from .prepare import prepare_batch
+from .runs import Runs
 from .saved_queries import SavedQueries
 from .scores import Scores
 from .tables import span_log_messages
@@ -37,6 +39,8 @@ class SqlStore:
         self._engine = engine
         self.saved_queries = SavedQueries(engine, self._translate_errors)
         self.scores = Scores(engine, self._translate_errors)
+        self.datasets = Datasets(engine, self._translate_errors)
+        self.runs = Runs(engine, self._translate_errors, self._refresh_summaries)
 
     @property
     def engine(self) -> sa.Engine:
@@ -86,6 +90,12 @@ class SqlStore:
     def list_traces(self, project_id: str, filters: TraceFilter, limit: int, cursor: str | None) -> TracePage:
         self._refresh_summaries()
         rows, last = self._page(queries.list_traces(self.backend, project_id, filters, limit, cursor), limit)
+        if rows:
+            with self._translate_errors(), self._engine.connect() as connection:
+                found = connection.execute(queries.trace_scores(project_id, [row["trace_id"] for row in rows]))
+                by_trace = queries.summarise_scores(found)
+            for row in rows:
+                row["scores"] = by_trace.get(row["trace_id"], [])
         return TracePage(traces=rows, next_cursor=None if last is None else queries.encode_cursor(last))
 
     def get_trace(self, project_id: str, trace_id: str) -> Row | None:

@@ -234,3 +234,35 @@ def test_another_projects_scores_are_unseen(backend: Backend, collector: Running
     finally:
         store.close()
     assert [row["id"] for row in rows] == [theirs["id"]]
+
+
+def test_the_trace_list_shows_scores_and_filters_by_them(collector: RunningCollector) -> None:
+    good, bad, unscored = new_trace_id(), new_trace_id(), new_trace_id()
+    request = traces_request(*(otlp_span(trace, "answer") for trace in (good, bad, unscored)))
+    assert collector.post_json(request).status_code == 200
+    wait_until(lambda: len(collector.traces()["traces"]) == 3, "three traces")
+    for trace, helpful, rating, tone in ((good, True, 5, "friendly"), (bad, False, 2, "rude")):
+        post(collector, "/api/v1/scores", {"trace_id": trace, "name": "helpful", "value": helpful})
+        post(collector, "/api/v1/scores", {"trace_id": trace, "name": "rating", "value": rating})
+        post(collector, "/api/v1/scores", {"trace_id": trace, "name": "rating", "value": rating - 1})
+        post(collector, "/api/v1/scores", {"trace_id": trace, "name": "tone", "value": tone})
+    post(collector, "/api/v1/scores", {"trace_id": good, "name": "tone", "value": "neutral"})
+
+    def listed(**filters: Any) -> set[str]:
+        return {row["trace_id"] for row in collector.traces(**filters)["traces"]}
+
+    assert listed(score_name="helpful", min_score=1) == {good}
+    assert listed(score_name="helpful", max_score=0) == {bad}
+    assert listed(score_name="rating", min_score=4.5) == {good}, "one score of the name must match"
+    assert listed(score_label="rude") == {bad}
+    assert listed(score_name="tone") == {good, bad}
+    assert listed(without_score="helpful") == {unscored}
+    assert listed(score_name="nothing") == set()
+    rows = {row["trace_id"]: row["scores"] for row in collector.traces()["traces"]}
+    assert rows[unscored] == []
+    assert rows[good] == [
+        {"name": "helpful", "data_type": "boolean", "count": 1, "mean": 1.0, "label": "true"},
+        {"name": "rating", "data_type": "numeric", "count": 2, "mean": 4.5, "label": None},
+        {"name": "tone", "data_type": "categorical", "count": 2, "mean": None, "label": "neutral"},
+    ]
+    assert collector.client.get("/api/v1/traces", params={"min_score": "nan"}).status_code == 422
