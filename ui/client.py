@@ -133,3 +133,23 @@ def save_query(body: dict[str, Any], query_id: str | None = None) -> dict[str, A
 
 def delete_saved_query(query_id: str) -> None:
     send("DELETE", f"/api/v1/saved-queries/{quote(query_id, safe='')}")
+
+
+def scores(trace_id: str) -> list[dict[str, Any]]:
+    """Every score on the trace and its spans, newest first."""
+    result: list[dict[str, Any]] = get("/api/v1/scores", {"trace_id": trace_id, "limit": 1000})["scores"]
+    return result
+
+
+def score_configs() -> list[dict[str, Any]]:
+    result: list[dict[str, Any]] = get("/api/v1/score-configs")["score_configs"]
+    return result
+
+
+def add_score(body: dict[str, Any]) -> dict[str, Any]:
+    result: dict[str, Any] = send("POST", "/api/v1/scores", body)
+    return result
+
+
+def delete_score(score_id: str) -> None:
+    send("DELETE", f"/api/v1/scores/{quote(score_id, safe='')}")

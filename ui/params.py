@@ -23,7 +23,17 @@ TEXT_FILTERS = ("name", "model", "session_id", "user_id", "tag", "text")
 CHOICE_FILTERS = {"status": ("", "error", "ok")}
 KINDS = ("", "llm", "embedding", "retriever", "reranker", "tool", "agent", "chain", "guardrail", "evaluator", "span")
 RANGE_FILTERS = ("min_duration_ms", "max_duration_ms", "min_tokens", "max_tokens", "min_cost", "max_cost")
-TRACE_FILTERS = (*TEXT_FILTERS, "status", "kind", *RANGE_FILTERS, "since", "start_after", "start_before")
+SCORE_FILTERS = ("score_name", "min_score", "max_score", "score_label", "without_score")
+TRACE_FILTERS = (
+    *TEXT_FILTERS,
+    "status",
+    "kind",
+    *RANGE_FILTERS,
+    *SCORE_FILTERS,
+    "since",
+    "start_after",
+    "start_before",
+)
 
 
 def chosen(query: Mapping[str, str], names: tuple[str, ...] = TRACE_FILTERS) -> dict[str, str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import re
 from datetime import datetime
+from typing import Any
 
 # Every ASCII punctuation character may be backslash-escaped in CommonMark; escaping all of
 # them leaves no Markdown (links, images, emphasis, HTML, math with $) to interpret.
@@ -57,3 +58,24 @@ def moment(value: str | datetime | None) -> str:
         return "–"
     parsed = value if isinstance(value, datetime) else datetime.fromisoformat(value)
     return parsed.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def score_value(data_type: str, value: float | None, label: str | None) -> str:
+    """One score as a reader says it: ✓ or ✗, a number, or its label."""
+    if data_type == "boolean":
+        return "✓" if value else "✗"
+    if data_type == "categorical" or value is None:
+        return label or "–"
+    return f"{value:.3g}"
+
+
+def score_summary(summaries: list[dict[str, Any]]) -> str:
+    """A trace's scores per name, for a table cell: ``helpful ✓ · rating 4.5 (2)``."""
+    parts = []
+    for entry in summaries:
+        if entry["data_type"] == "boolean" and entry["count"] > 1:
+            shown = f"{entry['mean']:.0%} ✓"
+        else:
+            shown = score_value(entry["data_type"], entry["mean"], entry["label"])
+        parts.append(f"{entry['name']} {shown}" + (f" ({entry['count']})" if entry["count"] > 1 else ""))
+    return " · ".join(parts)

@@ -11,8 +11,8 @@ from ui import client
 from ui.components.pager import pager
 from ui.components.tables import MILLISECONDS, MONEY, listed, picked_row, table_height
 from ui.navigation import open_trace, trace_link
-from ui.params import CHOICE_FILTERS, KINDS, RANGE_FILTERS, WINDOW_LABELS, api_filters, chosen
-from ui.text import moment
+from ui.params import CHOICE_FILTERS, KINDS, RANGE_FILTERS, SCORE_FILTERS, WINDOW_LABELS, api_filters, chosen
+from ui.text import moment, score_summary
 
 PAGE_SIZE = 50
 
@@ -41,7 +41,8 @@ def _filter_form(current: dict[str, str]) -> None:
                 format_func=lambda value: value or "any",
             ),
         }
-        with st.expander("More filters", expanded=any(current.get(name) for name in (*RANGE_FILTERS, "name"))):
+        more = (*RANGE_FILTERS, *SCORE_FILTERS, "name", "model", "session_id", "user_id", "tag")
+        with st.expander("More filters", expanded=any(current.get(name) for name in more)):
             for column, name, label in zip(
                 st.columns(5),
                 ("name", "model", "session_id", "user_id", "tag"),
@@ -58,6 +59,9 @@ def _filter_form(current: dict[str, str]) -> None:
                 "Max cost ($)",
             )
             for column, name, label in zip(st.columns(6), RANGE_FILTERS, labels, strict=True):
+                values[name] = column.text_input(label, current.get(name, ""))
+            score_labels = ("Has score", "Min score", "Max score", "Score label", "Not yet scored")
+            for column, name, label in zip(st.columns(5), SCORE_FILTERS, score_labels, strict=True):
                 values[name] = column.text_input(label, current.get(name, ""))
         submitted = st.form_submit_button("Apply", type="primary")
     if submitted:
@@ -87,6 +91,7 @@ def _table(traces: list[dict[str, Any]]) -> pd.DataFrame:
             "Session": [trace.get("session_id") or "" for trace in traces],
             "User": [trace.get("user_id") or "" for trace in traces],
             "Tags": [", ".join(trace.get("tags") or []) for trace in traces],
+            "Scores": [score_summary(trace.get("scores") or []) for trace in traces],
             "Input": [(trace.get("input_preview") or "")[:200] for trace in traces],
             "Link": [trace_link(trace["trace_id"]) for trace in traces],
         }
