@@ -18,9 +18,11 @@ from dataclasses import dataclass
 from multiprocessing import get_context
 
 from server.normalize import normalize
+from server.normalize.evaluations import scores_from_spans
 from server.otlp.traces import decode_traces
 from server.storage.base import PreparedBatch
 from server.storage.prepare import prepare_batch
+from server.storage.scores import NewScore
 from server.storage.urls import Backend
 
 logger = logging.getLogger("spanscope.ingest")
@@ -32,6 +34,9 @@ class PreparedTraces:
     received: int
     rejected: int
     error_message: str
+    # Evaluation results the spans carried (plain data: it crosses the process boundary).
+    scores: tuple[NewScore, ...] = ()
+    scores_skipped: int = 0
 
 
 def prepare_traces(body: bytes, content_type: str, project: str, backend: Backend) -> PreparedTraces:
@@ -42,7 +47,15 @@ def prepare_traces(body: bytes, content_type: str, project: str, backend: Backen
     decoded = decode_traces(body, content_type)
     records = [normalize(span, project) for span in decoded.spans]
     batch = prepare_batch(backend, records) if records else None
-    return PreparedTraces(batch, len(decoded.spans), decoded.rejected, "; ".join(decoded.errors[:5]))
+    found = scores_from_spans(decoded.spans, records)
+    return PreparedTraces(
+        batch,
+        len(decoded.spans),
+        decoded.rejected,
+        "; ".join(decoded.errors[:5]),
+        tuple(found.scores),
+        found.skipped,
+    )
 
 
 def _exit_with_parent(parent_pid: int, interval_s: float = 0.5) -> None:

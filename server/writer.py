@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from server.model import LogMessages
 from server.storage.base import PreparedBatch, Store, TransientStorageError
+from server.storage.scores import NewScore
 
 logger = logging.getLogger("spanscope.writer")
 
@@ -32,10 +33,12 @@ class _Request:
     batch: PreparedBatch | None
     future: Future[int]
     log_messages: Sequence[LogMessages] = ()
+    scores: Sequence[NewScore] = ()  # read from the spans of ``batch`` (server.normalize.evaluations)
+    project_id: str = ""  # the project of ``scores``
 
     @property
     def size(self) -> int:
-        return (self.batch.count if self.batch is not None else 0) + len(self.log_messages)
+        return (self.batch.count if self.batch is not None else 0) + len(self.log_messages) + len(self.scores)
 
 
 @dataclass(frozen=True)
@@ -68,10 +71,13 @@ class SpanWriter:
         self._thread = threading.Thread(target=self._run, name="spanscope-writer", daemon=True)
         self._thread.start()
 
-    def submit_prepared(self, batch: PreparedBatch | None) -> Future[int]:
+    def submit_prepared(
+        self, batch: PreparedBatch | None, scores: Sequence[NewScore] = (), project_id: str = ""
+    ) -> Future[int]:
         """Queue spans encoded for the database (``prepare_batch``, done by the ingest workers,
-        not by the one writer thread); the future resolves after their commit."""
-        return self._enqueue(_Request(batch, Future()))
+        not by the one writer thread), and the scores of ``project_id`` that they carried; the
+        future resolves after their commit."""
+        return self._enqueue(_Request(batch, Future(), scores=scores, project_id=project_id))
 
     def submit_log_messages(self, items: Sequence[LogMessages]) -> Future[int]:
         """Queue messages from GenAI log events; committed like spans."""
@@ -132,12 +138,18 @@ class SpanWriter:
             return
         batches = [request.batch for request in group if request.batch is not None]
         log_messages = [item for request in group for item in request.log_messages]
+        scores: dict[str, list[NewScore]] = {}
+        for request in group:
+            if request.scores:
+                scores.setdefault(request.project_id, []).extend(request.scores)
         try:
             _fault("before_commit")
             if batches:
                 self._store.write_prepared(batches)
             if log_messages:
                 self._store.write_log_messages(log_messages)
+            for project_id, project_scores in scores.items():
+                self._write_scores(project_id, project_scores)
             _fault("after_commit")
         except TransientStorageError as error:
             logger.warning(
@@ -160,6 +172,19 @@ class SpanWriter:
             self._transactions += 1
         for request in group:
             request.future.set_result(request.size)
+
+    def _write_scores(self, project_id: str, scores: list[NewScore]) -> None:
+        """Scores read from spans, after the spans, in a transaction of their own. Both writes are
+        idempotent (spans by key, scores by their derived id), so a failure between the two is
+        repaired by the client's retry: a transient fault fails the group (503) and the resend
+        writes the missing scores. Any other fault is logged and the spans stay acknowledged:
+        they are committed, and a resend would fail the same way, forever."""
+        try:
+            self._store.scores.add_from_spans(project_id, scores)
+        except TransientStorageError:
+            raise
+        except Exception:
+            logger.exception("storing %d scores read from spans failed; their spans are stored", len(scores))
 
     def _fail(self, group: list[_Request], error: BaseException) -> None:
         with self._cond:

@@ -104,9 +104,11 @@ async def _ingest(request: Request, handler: Callable[[Collector, bytes, str], A
 def _store_traces(collector: Collector, body: bytes, content_type: str) -> Accepted:
     prepared = collector.ingest.prepare(body, content_type)
     answer_type = _answer_type(content_type)
-    commit = collector.writer.submit_prepared(prepared.batch)
+    commit = collector.writer.submit_prepared(prepared.batch, prepared.scores, collector.settings.project)
     collector.count("spans_received", prepared.received)
     collector.count("spans_rejected", prepared.rejected)
+    collector.count("scores_from_spans", len(prepared.scores))
+    collector.count("scores_from_spans_skipped", prepared.scores_skipped)
     return Accepted(traces_response(prepared.rejected, prepared.error_message, answer_type), answer_type, commit)
 
 

@@ -17,6 +17,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 from .base import Row
 from .names import NameTakenError, name_taken
@@ -71,6 +72,7 @@ class NewScoreConfig:
 
 
 _CONTENT = [field.name for field in fields(NewScore) if field.name != "id"]
+_ROWS_PER_STATEMENT = 1000
 
 
 class Scores:
@@ -110,6 +112,24 @@ class Scores:
             if fresh:
                 connection.execute(sa.insert(scores), fresh)
         return answers
+
+    def add_from_spans(self, project_id: str, new: Sequence[NewScore]) -> int:
+        """Store scores read from spans at ingest (``server.normalize.evaluations``), each with its
+        derived ``id``; one already stored is left as it is, so a resent batch changes nothing.
+        Returns how many were new."""
+        now = datetime.now(timezone.utc)
+        rows = list(
+            {score.id: {**asdict(score), "project_id": project_id, "created_at": now} for score in new}.values()
+        )
+        inserted = 0
+        with self._translate_errors(), self._engine.begin() as connection:
+            # Multi-row statements (not executemany, slow on DuckDB); INSERT ... ON CONFLICT DO
+            # NOTHING runs on both backends. Chunked under Postgres's 65,535 parameters.
+            for start in range(0, len(rows), _ROWS_PER_STATEMENT):
+                chunk = rows[start : start + _ROWS_PER_STATEMENT]
+                statement = postgresql.insert(scores).values(chunk).on_conflict_do_nothing()
+                inserted += connection.execute(statement).rowcount or 0
+        return inserted
 
     def find(
         self, project_id: str, filters: ScoreFilter, limit: int, cursor: str | None
