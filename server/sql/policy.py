@@ -11,7 +11,21 @@ from sqlglot import exp
 from .allowlist import ANONYMOUS_FUNCTIONS, FORBIDDEN_NODES, FUNCTIONS, SESSION_WORDS, TYPES
 from .errors import SqlRefusedError
 
-VIEWS = ("spans", "traces", "llm_calls", "retrievals", "tool_calls", "sessions", "span_tags")
+VIEWS = (
+    "spans",
+    "traces",
+    "llm_calls",
+    "retrievals",
+    "tool_calls",
+    "sessions",
+    "span_tags",
+    "scores",
+    "score_configs",
+    "datasets",
+    "dataset_examples",
+    "runs",
+    "run_results",
+)
 _STATEMENTS = (exp.Select, exp.SetOperation)
 
 

@@ -10,9 +10,12 @@ from typing import Any
 
 import psycopg
 import pytest
+import sqlalchemy as sa
 
 from server.model import LogMessages, SpanRecord
-from server.storage import migrate, open_store
+from server.storage import migrate, open_store, tables
+from server.storage.urls import engine_url
+from tests.integration.conftest import DATA_TABLES
 
 OTHER_PROJECT = "other"
 DAY_NS = 86_400 * 10**9
@@ -207,10 +210,145 @@ def stored_database(name: str, tmp_path_factory: pytest.TempPathFactory, request
         url = request.getfixturevalue("postgres_url")
         migrate.upgrade(url)
         with psycopg.connect(url.replace("+psycopg", ""), autocommit=True) as connection:
-            connection.execute("TRUNCATE spans, traces")
+            connection.execute(f"TRUNCATE {', '.join(DATA_TABLES)}")
     store = open_store(url)
     try:
         store.write(build())
     finally:
         store.close()
+    write_evaluation(url)
     return url
+
+
+def evaluation() -> dict[str, list[dict[str, Any]]]:
+    """Rows of the evaluation tables, by table: a reviewer's scores on traces 1 and 3, a
+    dataset of two examples (the second changed in version 2), and a run on version 2 whose
+    second example failed, with its scorer's scores; plus a score of another project."""
+    at = dt.datetime.fromtimestamp(today_ns() / 1e9, dt.timezone.utc) + dt.timedelta(hours=2)
+    trace = [f"{number:032x}" for number in range(6)]  # trace[1] is trace 1
+
+    def score(score_id: str, trace_id: str, name: str, typed: tuple[str, float | None, str | None], **more: Any) -> Any:
+        kind, value, label = typed
+        fields = {"span_id": None, "comment": None, "author": None, "run_id": None, "config_id": None}
+        return {
+            "project_id": "default",
+            "id": score_id,
+            "trace_id": trace_id,
+            "name": name,
+            "data_type": kind,
+            "value": value,
+            "label": label,
+            "source": "human",
+            "created_at": at,
+            **fields,
+            **more,
+        }
+
+    def example(example_id: str, version: int, removed: int | None, question: str, answer: str) -> dict[str, Any]:
+        return {
+            "project_id": "default",
+            "dataset_id": "d1",
+            "id": example_id,
+            "version_added": version,
+            "version_removed": removed,
+            "input": {"question": question},
+            "expected_output": answer,
+            "metadata": {},
+            "source_trace_id": trace[1] if example_id == "e1" else None,
+            "source_span_id": None,
+            "created_at": at,
+        }
+
+    return {
+        "score_configs": [
+            {
+                "project_id": "default",
+                "id": "c1",
+                "name": "helpful",
+                "data_type": "boolean",
+                "min_value": None,
+                "max_value": None,
+                "categories": None,
+                "description": "Did it help?",
+                "created_at": at,
+            },
+        ],
+        "scores": [
+            score(
+                "s1",
+                trace[1],
+                "helpful",
+                ("boolean", 0.0, "false"),
+                comment="wrong order",
+                author="ada",
+                config_id="c1",
+            ),
+            score("s2", trace[3], "helpful", ("boolean", 1.0, "true"), author="ada", config_id="c1"),
+            score("s3", trace[5], "helpful", ("boolean", 1.0, "true"), project_id=OTHER_PROJECT),
+            score("s4", trace[2], "exact_match", ("numeric", 1.0, None), source="code", run_id="r1"),
+            score("s5", trace[4], "exact_match", ("numeric", 0.0, None), source="code", run_id="r1"),
+        ],
+        "datasets": [
+            {
+                "project_id": "default",
+                "id": "d1",
+                "name": "orders",
+                "description": "Order questions",
+                "metadata": {},
+                "version": 2,
+                "created_at": at,
+                "updated_at": at,
+            },
+        ],
+        "dataset_examples": [
+            example("e1", 1, None, "Where is order 7?", "It shipped."),
+            example("e2", 1, 2, "Cancel order 9", "Cancelled."),
+            example("e2", 2, None, "Cancel order 9", "Too late to cancel."),
+        ],
+        "runs": [
+            {
+                "project_id": "default",
+                "id": "r1",
+                "dataset_id": "d1",
+                "dataset_version": 2,
+                "name": "prompt v2",
+                "metadata": {"prompt_version": "v2"},
+                "status": "completed",
+                "started_at": at,
+                "ended_at": at,
+            },
+        ],
+        "run_results": [
+            {
+                "project_id": "default",
+                "run_id": "r1",
+                "example_id": "e1",
+                "trace_id": trace[2],
+                "output": "It shipped.",
+                "error": None,
+                "latency_ms": 900.0,
+                "created_at": at,
+            },
+            {
+                "project_id": "default",
+                "run_id": "r1",
+                "example_id": "e2",
+                "trace_id": trace[4],
+                "output": None,
+                "error": "TimeoutError: the model did not answer",
+                "latency_ms": 30000.0,
+                "created_at": at,
+            },
+        ],
+    }
+
+
+def write_evaluation(url: str) -> None:
+    """Insert ``evaluation()`` into the database at ``url``."""
+    engine = sa.create_engine(engine_url(url), poolclass=sa.pool.NullPool)
+    try:
+        with engine.begin() as connection:
+            for name, rows in evaluation().items():
+                connection.execute(sa.insert(tables.metadata.tables[name]), rows)
+    finally:
+        engine.dispose()

@@ -13,6 +13,7 @@ import psycopg
 import pytest
 
 from server.sql import reference
+from server.sql.policy import VIEWS
 from server.storage import open_store
 from server.storage.saved_queries import SavedQuery
 from tests.integration.collector_helpers import RunningCollector, running_collector
@@ -172,15 +173,7 @@ def test_a_database_fault_is_a_503_with_retry_after(postgres_url: str) -> None:
 
 def test_the_reference_is_the_documented_views_and_examples(collector: RunningCollector) -> None:
     found = collector.client.get("/api/v1/sql/reference").json()
-    assert [view["name"] for view in found["views"]] == [
-        "spans",
-        "traces",
-        "llm_calls",
-        "retrievals",
-        "tool_calls",
-        "sessions",
-        "span_tags",
-    ]
+    assert [view["name"] for view in found["views"]] == list(VIEWS), "every view the sandbox allows, in order"
     spans = found["views"][0]
     assert spans["description"] == "Every span, one row each."
     assert spans["columns"][1] == {"name": "trace_id", "type": "text", "meaning": "The trace the span belongs to."}

@@ -21,7 +21,7 @@ from server.sql import reference
 from server.storage import migrate, open_store
 from server.storage.urls import engine_url
 from tests.integration import sql_views_data
-from tests.integration.conftest import Backend
+from tests.integration.conftest import DATA_TABLES, Backend
 
 SCHEMA = "sql_v1"
 
@@ -133,6 +133,80 @@ COLUMNS: dict[str, dict[str, str]] = {
         "cost_usd": DOUBLE,
     },
     "span_tags": {"project_id": TEXT, "trace_id": TEXT, "span_id": TEXT, "tag": TEXT},
+    "scores": {
+        "project_id": TEXT,
+        "score_id": TEXT,
+        "trace_id": TEXT,
+        "span_id": TEXT,
+        "name": TEXT,
+        "data_type": TEXT,
+        "value": DOUBLE,
+        "label": TEXT,
+        "source": TEXT,
+        "comment": TEXT,
+        "author": TEXT,
+        "run_id": TEXT,
+        "config_id": TEXT,
+        "created_at": TIMESTAMP,
+    },
+    "score_configs": {
+        "project_id": TEXT,
+        "config_id": TEXT,
+        "name": TEXT,
+        "data_type": TEXT,
+        "min_value": DOUBLE,
+        "max_value": DOUBLE,
+        "categories": JSON,
+        "description": TEXT,
+        "created_at": TIMESTAMP,
+    },
+    "datasets": {
+        "project_id": TEXT,
+        "dataset_id": TEXT,
+        "name": TEXT,
+        "description": TEXT,
+        "metadata": JSON,
+        "version": INTEGER,
+        "example_count": INTEGER,
+        "created_at": TIMESTAMP,
+        "updated_at": TIMESTAMP,
+    },
+    "dataset_examples": {
+        "project_id": TEXT,
+        "dataset_id": TEXT,
+        "example_id": TEXT,
+        "version_added": INTEGER,
+        "version_removed": INTEGER,
+        "input": JSON,
+        "expected_output": JSON,
+        "metadata": JSON,
+        "source_trace_id": TEXT,
+        "source_span_id": TEXT,
+        "created_at": TIMESTAMP,
+    },
+    "runs": {
+        "project_id": TEXT,
+        "run_id": TEXT,
+        "dataset_id": TEXT,
+        "dataset_version": INTEGER,
+        "name": TEXT,
+        "metadata": JSON,
+        "status": TEXT,
+        "started_at": TIMESTAMP,
+        "ended_at": TIMESTAMP,
+    },
+    "run_results": {
+        "project_id": TEXT,
+        "run_id": TEXT,
+        "example_id": TEXT,
+        "trace_id": TEXT,
+        "input": JSON,
+        "expected_output": JSON,
+        "output": JSON,
+        "error": TEXT,
+        "latency_ms": DOUBLE,
+        "created_at": TIMESTAMP,
+    },
 }
 TYPE_WORDS = {
     "varchar": TEXT,
@@ -157,6 +231,7 @@ def populate(url: str) -> None:
             fold()
     finally:
         store.close()
+    sql_views_data.write_evaluation(url)
 
 
 @contextlib.contextmanager
@@ -540,7 +615,7 @@ def test_every_documented_example_gives_the_same_rows_on_both_backends(
     for url in (duckdb_url, postgres_url):
         migrate.upgrade(url)
     with connected(postgres_url) as connection:
-        connection.exec_driver_sql("TRUNCATE spans, traces")
+        connection.exec_driver_sql(f"TRUNCATE {', '.join(DATA_TABLES)}")
         connection.commit()
     tree = in_schema(query)
     answers = []

@@ -11,6 +11,8 @@ from sample import HOSTILE
 from streamlit.testing.v1 import AppTest
 from ui_world import UiWorld, markdown_sources
 
+from server.sql.policy import VIEWS
+
 SLOW_TOOLS = "SELECT tool_name, count(*) AS calls, max(duration_ms) AS slowest_ms FROM tool_calls GROUP BY tool_name"
 
 
@@ -51,15 +53,7 @@ def test_the_page_runs_a_first_query_and_lists_the_views(world: UiWorld) -> None
     assert list(result.columns) == ["name", "kind", "spans"]
     stored = world.collector.client.post("/api/v1/sql", json={"query": "SELECT count(*) FROM spans"}).json()
     assert result["spans"].sum() == stored["rows"][0][0] > 100
-    assert [expander.label for expander in app.expander] == [
-        "spans",
-        "traces",
-        "llm_calls",
-        "retrievals",
-        "tool_calls",
-        "sessions",
-        "span_tags",
-    ]
+    assert [expander.label for expander in app.expander] == list(VIEWS)
     spans_view = app.dataframe[1].value
     assert list(spans_view["column"][:3]) == ["project_id", "trace_id", "span_id"]
 
