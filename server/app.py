@@ -15,7 +15,19 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.requests import Request
 
-from server.api import export, ingest, metrics, read, saved_queries, scores, sessions, sql, sql_reference
+from server.api import (
+    datasets,
+    export,
+    ingest,
+    metrics,
+    read,
+    runs,
+    saved_queries,
+    scores,
+    sessions,
+    sql,
+    sql_reference,
+)
 from server.api.deps import Collector
 from server.ingest_work import IngestPool, tune_for_ingest
 from server.settings import ServerSettings
@@ -59,6 +71,8 @@ def create_app(settings: ServerSettings) -> FastAPI:
     app.include_router(sql_reference.router)
     app.include_router(saved_queries.router)
     app.include_router(scores.router)
+    app.include_router(datasets.router)
+    app.include_router(runs.router)
     app.include_router(read.health_router)
 
     @app.exception_handler(RequestValidationError)

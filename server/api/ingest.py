@@ -46,9 +46,8 @@ def _error(status: int, message: str, content_type: str, retry_after: int | None
     return Response(error_response_body(status, message, answer_type), status, headers, media_type=answer_type)
 
 
-async def _body(request: Request, collector: Collector) -> bytes:
-    """The decompressed body, refusing early what is too large."""
-    limit = collector.settings.max_body_bytes
+async def request_body(request: Request, limit: int) -> bytes:
+    """The decompressed body, refusing early what is over ``limit`` bytes (``BodyTooLarge``)."""
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise BodyTooLarge(f"body of {declared} bytes is over the {limit}-byte limit")
@@ -76,7 +75,7 @@ async def _ingest(request: Request, handler: Callable[[Collector, bytes, str], A
     content_type = request.headers.get("content-type", "")
     retry_after = collector.settings.retry_after
     try:
-        body = await _body(request, collector)
+        body = await request_body(request, collector.settings.max_body_bytes)
         # Decoding and normalizing are CPU work: off the event loop.
         accepted = await run_in_threadpool(handler, collector, body, content_type)
         if accepted.commit is not None:

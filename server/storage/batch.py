@@ -73,6 +73,13 @@ def json_text(value: object) -> str | None:
     return text
 
 
+def stored_json(value: object) -> object:
+    """``value`` as a JSON column written through SQLAlchemy should hold it: the same NUL
+    replacement as ``json_text`` (None stays None)."""
+    text = json_text(value)
+    return None if text is None else orjson.loads(text)
+
+
 def _values(spans_: Sequence[SpanRecord], name: str, kind: ColumnKind) -> list[Any]:
     if name == "duration_ms":
         return [(span.end_time_ns - span.start_time_ns) / 1e6 for span in spans_]

@@ -26,11 +26,11 @@ def _bucket(column: sa.ColumnElement[datetime], bucket_seconds: int) -> sa.Colum
     return sa.cast(sa.func.floor(sa.extract("epoch", column) / bucket_seconds) * bucket_seconds, sa.BigInteger)
 
 
-def _percentile(fraction: float, column: sa.ColumnElement[float]) -> sa.ColumnElement[float]:
+def percentile(fraction: float, column: sa.ColumnElement[float]) -> sa.ColumnElement[float]:
     return sa.func.percentile_cont(fraction).within_group(column)
 
 
-def _sum_int(column: sa.ColumnElement[int]) -> sa.ColumnElement[int]:
+def sum_int(column: sa.ColumnElement[int]) -> sa.ColumnElement[int]:
     """Sum of a bigint, 0 over no values; cast back because Postgres sums bigints as numeric."""
     return sa.cast(sa.func.coalesce(sa.func.sum(column), 0), sa.BigInteger)
 
@@ -79,11 +79,11 @@ def timeline(
             sa.func.count().label("traces"),
             error_traces.label("error_traces"),
             (sa.cast(error_traces, sa.Double) / sa.func.count()).label("error_rate"),
-            _percentile(0.5, r.duration_ms).label("p50_ms"),
-            _percentile(0.95, r.duration_ms).label("p95_ms"),
-            _percentile(0.99, r.duration_ms).label("p99_ms"),
-            _sum_int(r.input_tokens).label("input_tokens"),
-            _sum_int(r.output_tokens).label("output_tokens"),
+            percentile(0.5, r.duration_ms).label("p50_ms"),
+            percentile(0.95, r.duration_ms).label("p95_ms"),
+            percentile(0.99, r.duration_ms).label("p99_ms"),
+            sum_int(r.input_tokens).label("input_tokens"),
+            sum_int(r.output_tokens).label("output_tokens"),
             sa.func.sum(r.cost_usd).label("cost_usd"),  # NULL when no trace in the bucket has a cost
         )
         .group_by(r.bucket)
@@ -116,11 +116,11 @@ def by_model(
             r.model,
             sa.func.count().label("calls"),
             sa.func.count().filter(r.status == "error").label("errors"),
-            _sum_int(r.input_tokens).label("input_tokens"),
-            _sum_int(r.output_tokens).label("output_tokens"),
+            sum_int(r.input_tokens).label("input_tokens"),
+            sum_int(r.output_tokens).label("output_tokens"),
             sa.func.sum(r.cost_usd).label("cost_usd"),
-            _percentile(0.5, r.duration_ms).label("p50_ms"),
-            _percentile(0.95, r.duration_ms).label("p95_ms"),
+            percentile(0.5, r.duration_ms).label("p50_ms"),
+            percentile(0.95, r.duration_ms).label("p95_ms"),
         )
         .group_by(r.bucket, r.model)
         .order_by(r.bucket, r.model)
@@ -137,11 +137,11 @@ def by_span_name(project_id: str, start_after: datetime | None, start_before: da
             s.kind,
             sa.func.count().label("count"),
             sa.func.count().filter(s.status == "error").label("errors"),
-            _percentile(0.5, s.duration_ms).label("p50_ms"),
-            _percentile(0.95, s.duration_ms).label("p95_ms"),
-            _percentile(0.99, s.duration_ms).label("p99_ms"),
+            percentile(0.5, s.duration_ms).label("p50_ms"),
+            percentile(0.95, s.duration_ms).label("p95_ms"),
+            percentile(0.99, s.duration_ms).label("p99_ms"),
             total_duration.label("total_duration_ms"),
-            _sum_int(s.total_tokens).label("total_tokens"),
+            sum_int(s.total_tokens).label("total_tokens"),
             sa.func.sum(s.cost_usd).label("cost_usd"),
         )
         .where(s.project_id == project_id, *_in_range(s.start_time, start_after, start_before))
