@@ -48,3 +48,8 @@ def api_filters(filters: Mapping[str, str], now: datetime | None = None) -> dict
     if window is not None and "start_after" not in params:
         params["start_after"] = ((now or datetime.now(timezone.utc)) - window).isoformat()
     return params
+
+
+def option_index(options: list[str] | tuple[str, ...], value: str) -> int:
+    """Where ``value`` is among ``options`` (the first when it is not), for a selectbox."""
+    return options.index(value) if value in options else 0

@@ -36,7 +36,7 @@ def scores(world: UiWorld, trace_id: str) -> list[dict[str, Any]]:
 
 
 def click(app: AppTest, label: str) -> AppTest:
-    found = [item for item in app.button if item.label == label]
+    found = [item for item in app.button if item.label == label or item.label.startswith(label + " ")]
     assert found, f"no button {label!r} among {[item.label for item in app.button]}"
     return found[0].click().run()
 
@@ -163,3 +163,21 @@ def test_hostile_score_text_never_reaches_markdown(clean: UiWorld) -> None:
         for source in markdown_sources(app) + [str(radio.options) for radio in app.radio]:
             for payload in HOSTILE:
                 assert payload not in source, f"{payload!r} reached Markdown: {source!r}"
+
+
+def test_the_review_queue_walks_unscored_traces_one_by_one(clean: UiWorld) -> None:
+    world = clean
+    app = world.page("review", status="error", without_score="thumbs_up")
+    no_errors(app)
+    failing = {row["trace_id"] for row in world.collector.traces(status="error")["traces"]}
+    assert len(failing) == 2
+    assert "Trace 1 of 2" in app.markdown[0].value
+    app = click(app, "👎")
+    no_errors(app)
+    assert len([trace for trace in failing if scores(world, trace)]) == 1
+    app = click(app, "Next")
+    assert "Trace 2 of 2" in app.markdown[0].value, "the queue keeps its order while scoring"
+    app = click(app, "👎")
+    assert all(scores(world, trace) for trace in failing)
+    app = click(app, "Reload")
+    assert [info.value for info in app.info] == ["No traces match: nothing to review."]

@@ -11,7 +11,16 @@ from ui import client
 from ui.components.pager import pager
 from ui.components.tables import MILLISECONDS, MONEY, listed, picked_row, table_height
 from ui.navigation import open_trace, trace_link
-from ui.params import CHOICE_FILTERS, KINDS, RANGE_FILTERS, SCORE_FILTERS, WINDOW_LABELS, api_filters, chosen
+from ui.params import (
+    CHOICE_FILTERS,
+    KINDS,
+    RANGE_FILTERS,
+    SCORE_FILTERS,
+    WINDOW_LABELS,
+    api_filters,
+    chosen,
+    option_index,
+)
 from ui.text import moment, score_summary
 
 PAGE_SIZE = 50
@@ -25,19 +34,19 @@ def _filter_form(current: dict[str, str]) -> None:
             "since": top[1].selectbox(
                 "Time",
                 list(WINDOW_LABELS),
-                index=_index(list(WINDOW_LABELS), current.get("since", "")),
+                index=option_index(list(WINDOW_LABELS), current.get("since", "")),
                 format_func=WINDOW_LABELS.__getitem__,
             ),
             "status": top[2].selectbox(
                 "Status",
                 CHOICE_FILTERS["status"],
-                index=_index(CHOICE_FILTERS["status"], current.get("status", "")),
+                index=option_index(CHOICE_FILTERS["status"], current.get("status", "")),
                 format_func=lambda value: {"": "any", "error": "with errors", "ok": "no errors"}[value],
             ),
             "kind": top[3].selectbox(
                 "Has a span of kind",
                 KINDS,
-                index=_index(KINDS, current.get("kind", "")),
+                index=option_index(KINDS, current.get("kind", "")),
                 format_func=lambda value: value or "any",
             ),
         }
@@ -71,10 +80,6 @@ def _filter_form(current: dict[str, str]) -> None:
         picked: dict[str, str] = {name: str(value).strip() for name, value in values.items() if value}
         st.query_params.from_dict(kept | picked)
         st.rerun()
-
-
-def _index(options: list[str] | tuple[str, ...], value: str) -> int:
-    return options.index(value) if value in options else 0
 
 
 def _table(traces: list[dict[str, Any]]) -> pd.DataFrame:
