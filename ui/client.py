@@ -46,13 +46,16 @@ def send(method: str, path: str, body: Any = None) -> Any:
 _JSON = {"content-type": "application/json"}
 
 
-def _request(method: str, path: str, **arguments: Any) -> Any:
+def _request(method: str, path: str, *, raw: bool = False, **arguments: Any) -> Any:
+    """The decoded JSON answer (None when empty), or its bytes when ``raw``."""
     try:
         response = _pool.request(method, api_url() + path, **arguments)
     except urllib3.exceptions.HTTPError as error:
         raise ApiError(f"the collector at {api_url()} cannot be reached ({type(error).__name__})") from None
     if response.status >= 400:
         raise ApiError(_error_message(response.data, response.status), response.status)
+    if raw:
+        return response.data
     return orjson.loads(response.data) if response.data else None
 
 
@@ -153,3 +156,54 @@ def add_score(body: dict[str, Any]) -> dict[str, Any]:
 
 def delete_score(score_id: str) -> None:
     send("DELETE", f"/api/v1/scores/{quote(score_id, safe='')}")
+
+
+def datasets() -> list[dict[str, Any]]:
+    result: list[dict[str, Any]] = get("/api/v1/datasets")["datasets"]
+    return result
+
+
+def create_dataset(body: dict[str, Any]) -> dict[str, Any]:
+    result: dict[str, Any] = send("POST", "/api/v1/datasets", body)
+    return result
+
+
+def dataset_examples(dataset_id: str, version: int | None = None) -> dict[str, Any]:
+    result: dict[str, Any] = get(f"/api/v1/datasets/{quote(dataset_id, safe='')}/examples", {"version": version})
+    return result
+
+
+def add_examples(dataset_id: str, examples: list[dict[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = send(
+        "POST", f"/api/v1/datasets/{quote(dataset_id, safe='')}/examples", {"examples": examples}
+    )
+    return result
+
+
+def import_examples(dataset_id: str, data: bytes, content_type: str) -> dict[str, Any]:
+    """Upload a JSONL or CSV file of examples (all or nothing)."""
+    path = f"/api/v1/datasets/{quote(dataset_id, safe='')}/import"
+    result: dict[str, Any] = _request("POST", path, body=data, headers={"content-type": content_type})
+    return result
+
+
+def export_examples(dataset_id: str, format: str, version: int | None = None) -> bytes:
+    """The examples as a JSONL or CSV file."""
+    fields = {"format": format} | ({"version": str(version)} if version is not None else {})
+    data: bytes = _request("GET", f"/api/v1/datasets/{quote(dataset_id, safe='')}/export", raw=True, fields=fields)
+    return data
+
+
+def runs(dataset_id: str | None = None) -> list[dict[str, Any]]:
+    result: list[dict[str, Any]] = get("/api/v1/runs", {"dataset_id": dataset_id})["runs"]
+    return result
+
+
+def run(run_id: str) -> dict[str, Any]:
+    result: dict[str, Any] = get(f"/api/v1/runs/{quote(run_id, safe='')}")
+    return result
+
+
+def run_results(run_id: str) -> list[dict[str, Any]]:
+    result: list[dict[str, Any]] = get(f"/api/v1/runs/{quote(run_id, safe='')}/results")["results"]
+    return result

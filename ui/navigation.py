@@ -12,9 +12,11 @@ SESSIONS = st.Page(_PAGES / "sessions.py", title="Sessions", icon="💬", url_pa
 OVERVIEW = st.Page(_PAGES / "overview.py", title="Overview", icon="📈", url_path="overview")
 SQL = st.Page(_PAGES / "sql.py", title="SQL", icon="🗄️", url_path="sql")
 REVIEW = st.Page(_PAGES / "review.py", title="Review", icon="✅", url_path="review")
+DATASETS = st.Page(_PAGES / "datasets.py", title="Datasets", icon="🗂️", url_path="datasets")
+RUNS = st.Page(_PAGES / "runs.py", title="Runs", icon="🧪", url_path="runs")
 TRACE = st.Page(_PAGES / "trace.py", title="Trace", icon="🧵", url_path="trace", visibility="hidden")
 SESSION = st.Page(_PAGES / "session.py", title="Session", icon="💬", url_path="session", visibility="hidden")
-ALL = [TRACES, SESSIONS, OVERVIEW, REVIEW, SQL, TRACE, SESSION]
+ALL = [TRACES, SESSIONS, OVERVIEW, REVIEW, DATASETS, RUNS, SQL, TRACE, SESSION]
 
 
 def trace_link(trace_id: str, span_id: str | None = None) -> str:

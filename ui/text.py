@@ -8,6 +8,7 @@ there may load images from remote hosts. Trace content therefore goes through ``
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from datetime import datetime
@@ -79,3 +80,9 @@ def score_summary(summaries: list[dict[str, Any]]) -> str:
             shown = score_value(entry["data_type"], entry["mean"], entry["label"])
         parts.append(f"{entry['name']} {shown}" + (f" ({entry['count']})" if entry["count"] > 1 else ""))
     return " · ".join(parts)
+
+
+def compact_json(value: Any, limit: int = 300) -> str:
+    """A JSON value on one line for a table cell: a string as it is, anything else as JSON."""
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+    return text if len(text) <= limit else text[: limit - 1] + "…"

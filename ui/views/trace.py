@@ -13,6 +13,7 @@ import streamlit as st
 
 from ui import client
 from ui.components import tree
+from ui.components.add_to_dataset import add_to_dataset
 from ui.components.annotate import scores_section
 from ui.components.span_detail import span_detail
 from ui.components.tables import chosen_item, picked_row, table_height
@@ -131,6 +132,8 @@ def main() -> None:
         st.query_params["span"] = chosen
     spans = {span["span_id"]: span for span in tree.iter_spans(roots)}
     span = spans.get(st.query_params.get("span") or "") or (roots[0] if roots else None)
+    if roots:
+        add_to_dataset(trace_id, roots[0])
     scores_section(trace_id, span, {span_id: found["name"] for span_id, found in spans.items()})
     if span is None:
         return
