@@ -41,6 +41,12 @@ def click(app: AppTest, label: str) -> AppTest:
     return found[0].click().run()
 
 
+def labelled(widgets: Any, label: str) -> Any:
+    """The one widget of ``widgets`` labelled ``label``."""
+    [found] = [widget for widget in widgets if widget.label == label]
+    return found
+
+
 def no_errors(app: AppTest) -> None:
     assert not app.exception, [item.value for item in app.exception]
     assert not app.error, [item.value for item in app.error]
@@ -91,7 +97,7 @@ def test_a_span_is_scored_against_a_score_config(clean: UiWorld) -> None:
     app.selectbox(key=f"score_config_{trace_id}").set_value(rating["id"])
     app = app.run()
     app.slider[0].set_value(4.0)
-    app.text_area[0].set_value("Good, but long.")
+    labelled(app.text_area, "Comment").set_value("Good, but long.")
     app = click(app, "Add score")
     no_errors(app)
     [given] = scores(world, trace_id)
@@ -112,8 +118,8 @@ def test_a_free_form_score_and_deleting_it(clean: UiWorld) -> None:
     app = world.page("trace", id=trace_id)
     app.selectbox(key=f"score_config_{trace_id}").set_value("")
     app = app.run()
-    app.text_input[1].set_value("tone")
-    app.text_input[2].set_value("friendly")
+    labelled(app.text_input, "Name").set_value("tone")
+    labelled(app.text_input, "Value").set_value("friendly")
     app = click(app, "Add score")
     no_errors(app)
     [given] = scores(world, trace_id)
@@ -130,13 +136,13 @@ def test_a_score_the_api_refuses_shows_why(clean: UiWorld) -> None:
     app = world.page("trace", id=trace_id)
     app.selectbox(key=f"score_config_{trace_id}").set_value("")
     app = app.run()
-    app.text_input[1].set_value("x" * 200)
-    app.text_input[2].set_value("1")
-    app.text_area[0].set_value("fine")
+    labelled(app.text_input, "Name").set_value("x" * 200)
+    labelled(app.text_input, "Value").set_value("1")
+    labelled(app.text_area, "Comment").set_value("fine")
     app = click(app, "Add score")
     assert not app.error
-    app.text_input[1].set_value("")
-    app.text_input[2].set_value("1")
+    labelled(app.text_input, "Name").set_value("")
+    labelled(app.text_input, "Value").set_value("1")
     app = click(app, "Add score")
     assert [error.value for error in app.error] == ["Give the score a name and a value."]
 
