@@ -24,12 +24,14 @@ CHOICE_FILTERS = {"status": ("", "error", "ok")}
 KINDS = ("", "llm", "embedding", "retriever", "reranker", "tool", "agent", "chain", "guardrail", "evaluator", "span")
 RANGE_FILTERS = ("min_duration_ms", "max_duration_ms", "min_tokens", "max_tokens", "min_cost", "max_cost")
 SCORE_FILTERS = ("score_name", "min_score", "max_score", "score_label", "without_score")
+SCORE_ORDERS = {"": "newest first", "desc": "highest score first", "asc": "lowest score first"}
 TRACE_FILTERS = (
     *TEXT_FILTERS,
     "status",
     "kind",
     *RANGE_FILTERS,
     *SCORE_FILTERS,
+    "order_by_score",
     "since",
     "start_after",
     "start_before",

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from starlette.concurrency import run_in_threadpool
 
 from server.api.deps import get_collector
@@ -50,6 +50,15 @@ class TraceQuery(BaseModel):
     max_score: float | None = Field(None, allow_inf_nan=False, description="...with a value at most this")
     score_label: str | None = Field(None, max_length=200, description="...with this label")
     without_score: str | None = Field(None, max_length=200, description="No score of this name is on the trace")
+    order_by_score: Literal["desc", "asc"] | None = Field(
+        None, description="Order by the mean score_name value (traces without one left out), not newest first"
+    )
+
+    @model_validator(mode="after")
+    def _score_to_order_by(self) -> TraceQuery:
+        if self.order_by_score is not None and self.score_name is None:
+            raise ValueError("order_by_score needs score_name: the score to order by")
+        return self
 
 
 @router.get("/traces", response_model=TraceList, summary="Traces, newest first, filtered and paged")

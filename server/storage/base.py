@@ -56,6 +56,9 @@ class TraceFilter:
     max_score: float | None = None
     score_label: str | None = None
     without_score: str | None = None  # traces no score of this name is on yet (a review queue)
+    # Not a condition but the order: by the mean value of the score_name scores on each trace
+    # (only traces that have one), instead of newest first.
+    order_by_score: Literal["desc", "asc"] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -153,6 +153,8 @@ def list_traces(
     backend: Backend, project_id: str, filters: TraceFilter, limit: int, cursor: str | None
 ) -> sa.Select[Any]:
     """Up to ``limit + 1`` summaries (the extra row tells whether another page follows)."""
+    if filters.order_by_score is not None:
+        return _traces_by_score(backend, project_id, filters, limit, cursor)
     t = traces.c
     query = sa.select(traces).where(t.project_id == project_id, *trace_conditions(backend, filters))
     if cursor is not None:
@@ -161,6 +163,52 @@ def list_traces(
             sa.or_(t.start_time < start_time, sa.and_(t.start_time == start_time, t.trace_id < trace_id))
         )
     return query.order_by(t.start_time.desc(), t.trace_id.desc()).limit(limit + 1)
+
+
+def _traces_by_score(
+    backend: Backend, project_id: str, filters: TraceFilter, limit: int, cursor: str | None
+) -> sa.Select[Any]:
+    """The trace list ordered by each trace's mean ``score_name`` value (``sort_score``), then
+    trace ID; traces without such a score are left out."""
+    if filters.score_name is None:
+        raise ValueError("ordering by score needs score_name: which score to order by")
+    t, c = traces.c, scores.c
+    ranked = (
+        sa.select(c.trace_id, sa.func.avg(c.value).label("sort_score"))
+        .where(c.project_id == project_id, c.name == filters.score_name, c.value.is_not(None))
+        .group_by(c.trace_id)
+        .subquery()
+    )
+    score = ranked.c.sort_score
+    query = (
+        sa.select(traces, score)
+        .join(ranked, ranked.c.trace_id == t.trace_id)
+        .where(t.project_id == project_id, *trace_conditions(backend, filters))
+    )
+    descending = filters.order_by_score == "desc"
+    if cursor is not None:
+        after, trace_id = decode_score_cursor(cursor)
+        if descending:
+            query = query.where(sa.or_(score < after, sa.and_(score == after, t.trace_id < trace_id)))
+        else:
+            query = query.where(sa.or_(score > after, sa.and_(score == after, t.trace_id > trace_id)))
+    order = (score.desc(), t.trace_id.desc()) if descending else (score.asc(), t.trace_id.asc())
+    return query.order_by(*order).limit(limit + 1)
+
+
+def encode_score_cursor(row: dict[str, Any]) -> str:
+    """The keyset cursor after ``row`` in a list ordered by score."""
+    key = {"sort_score": row["sort_score"], "trace_id": row["trace_id"]}
+    return base64.urlsafe_b64encode(json.dumps(key).encode()).decode().rstrip("=")
+
+
+def decode_score_cursor(cursor: str) -> tuple[float, str]:
+    """Raise ValueError when ``cursor`` was not made by ``encode_score_cursor``."""
+    try:
+        key = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        return float(key["sort_score"]), str(key["trace_id"])
+    except (binascii.Error, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, ValueError) as error:
+        raise ValueError(f"invalid cursor {cursor!r}") from error
 
 
 def get_trace(project_id: str, trace_id: str) -> sa.Select[Any]:

@@ -96,7 +96,8 @@ class SqlStore:
                 by_trace = queries.summarise_scores(found)
             for row in rows:
                 row["scores"] = by_trace.get(row["trace_id"], [])
-        return TracePage(traces=rows, next_cursor=None if last is None else queries.encode_cursor(last))
+        encode = queries.encode_cursor if filters.order_by_score is None else queries.encode_score_cursor
+        return TracePage(traces=rows, next_cursor=None if last is None else encode(last))
 
     def get_trace(self, project_id: str, trace_id: str) -> Row | None:
         self._refresh_summaries()

@@ -266,3 +266,36 @@ def test_the_trace_list_shows_scores_and_filters_by_them(collector: RunningColle
         {"name": "tone", "data_type": "categorical", "count": 2, "mean": None, "label": "neutral"},
     ]
     assert collector.client.get("/api/v1/traces", params={"min_score": "nan"}).status_code == 422
+
+
+def test_the_trace_list_orders_by_a_score_across_pages(collector: RunningCollector) -> None:
+    traces = [new_trace_id() for _ in range(5)]
+    assert collector.post_json(traces_request(*(otlp_span(trace, "answer") for trace in traces))).status_code == 200
+    wait_until(lambda: len(collector.traces()["traces"]) == 5, "five traces")
+    values = {traces[0]: [3.0], traces[1]: [5.0, 1.0], traces[2]: [4.0], traces[3]: [3.0]}  # traces[4]: none
+    for trace, given in values.items():
+        for value in given:
+            post(collector, "/api/v1/scores", {"trace_id": trace, "name": "rating", "value": value})
+
+    def walk(order: str) -> list[str]:
+        seen, cursor = [], None
+        while True:
+            params = {"score_name": "rating", "order_by_score": order, "limit": 2} | (
+                {"cursor": cursor} if cursor else {}
+            )
+            page = collector.traces(**params)
+            seen += [row["trace_id"] for row in page["traces"]]
+            cursor = page["next_cursor"]
+            if cursor is None:
+                return seen
+
+    ties = sorted([traces[0], traces[1], traces[3]], reverse=True)  # mean 3: ties by trace ID, descending
+    assert walk("desc") == [traces[2], *ties]
+    assert walk("asc") == [*reversed(ties), traces[2]]
+    assert len(set(walk("desc"))) == 4, "each trace once, the unscored one left out"
+    refused = collector.client.get("/api/v1/traces", params={"order_by_score": "desc"})
+    assert refused.status_code == 422 and "order_by_score needs score_name" in refused.json()["detail"]
+    bad = collector.client.get(
+        "/api/v1/traces", params={"score_name": "rating", "order_by_score": "asc", "cursor": "x"}
+    )
+    assert bad.status_code == 400

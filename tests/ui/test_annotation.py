@@ -187,3 +187,16 @@ def test_the_review_queue_walks_unscored_traces_one_by_one(clean: UiWorld) -> No
     assert all(scores(world, trace) for trace in failing)
     app = click(app, "Reload")
     assert [info.value for info in app.info] == ["No traces match: nothing to review."]
+
+
+def test_traces_are_ordered_by_a_score_from_the_url(clean: UiWorld) -> None:
+    world = clean
+    api = world.collector.client
+    low, high = world.sample.support
+    for trace, value in ((low, 2), (high, 5)):
+        api.post("/api/v1/scores", json={"trace_id": trace, "name": "rating", "value": value}).raise_for_status()
+    app = world.page("traces", score_name="rating", order_by_score="desc")
+    no_errors(app)
+    links = list(app.dataframe[0].value["Link"])
+    assert [link.rsplit("=", 1)[1] for link in links] == [high, low]
+    assert [item.value for item in app.selectbox if item.label == "Order"] == ["desc"]

@@ -16,6 +16,7 @@ from ui.params import (
     KINDS,
     RANGE_FILTERS,
     SCORE_FILTERS,
+    SCORE_ORDERS,
     WINDOW_LABELS,
     api_filters,
     chosen,
@@ -50,7 +51,7 @@ def _filter_form(current: dict[str, str]) -> None:
                 format_func=lambda value: value or "any",
             ),
         }
-        more = (*RANGE_FILTERS, *SCORE_FILTERS, "name", "model", "session_id", "user_id", "tag")
+        more = (*RANGE_FILTERS, *SCORE_FILTERS, "order_by_score", "name", "model", "session_id", "user_id", "tag")
         with st.expander("More filters", expanded=any(current.get(name) for name in more)):
             for column, name, label in zip(
                 st.columns(5),
@@ -70,8 +71,16 @@ def _filter_form(current: dict[str, str]) -> None:
             for column, name, label in zip(st.columns(6), RANGE_FILTERS, labels, strict=True):
                 values[name] = column.text_input(label, current.get(name, ""))
             score_labels = ("Has score", "Min score", "Max score", "Score label", "Not yet scored")
-            for column, name, label in zip(st.columns(5), SCORE_FILTERS, score_labels, strict=True):
+            columns = st.columns(6)
+            for column, name, label in zip(columns[:5], SCORE_FILTERS, score_labels, strict=True):
                 values[name] = column.text_input(label, current.get(name, ""))
+            values["order_by_score"] = columns[5].selectbox(
+                "Order",
+                list(SCORE_ORDERS),
+                index=option_index(list(SCORE_ORDERS), current.get("order_by_score", "")),
+                format_func=SCORE_ORDERS.__getitem__,
+                help="By the mean of the scores named in Has score",
+            )
         submitted = st.form_submit_button("Apply", type="primary")
     if submitted:
         # Explicit start/end bounds from a shared link survive unless a window replaces them.
