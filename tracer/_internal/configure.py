@@ -20,6 +20,7 @@ from tracer._internal.export.encoder import SpanEncoder
 from tracer._internal.export.pipeline import ExportPipeline, ExportStats
 from tracer._internal.export.transport import HttpTransport, Transport
 from tracer._internal.processor import SpanscopeProcessor
+from tracer._internal.scores import SENDER
 from tracer._internal.settings import Settings, resolve_settings
 from tracer._internal.state import STATE
 
@@ -207,13 +208,13 @@ def _flush_at_exit() -> None:
 
 
 def flush(timeout: float | None = 30.0) -> bool:
-    """Wait until the spans ended so far are exported. True only when every one of them
-    was acknowledged by the collector (and none was dropped since the last flush)."""
+    """Wait until the spans ended so far and the scores given so far (``tracer.score``) are
+    sent. True only when every one of them was acknowledged by the collector (and none was
+    dropped since the last flush)."""
     processor = STATE.processor
-    if processor is None:
-        return True
     try:
-        return processor.pipeline.flush(timeout)
+        spans_sent = True if processor is None else processor.pipeline.flush(timeout)
+        return SENDER.flush(timeout) and spans_sent
     except Exception:
         errors.report_internal_error("flush")
         return False
