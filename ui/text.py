@@ -4,6 +4,8 @@ Trace content is hostile (ARCHITECTURE.md, UI). Streamlit renders Markdown in ``
 ``st.write`` of strings, captions, headers, alerts and in every widget label, and Markdown
 there may load images from remote hosts. Trace content therefore goes through ``st.text``,
 ``st.code``, ``st.json`` or table cells; where a label must carry it, ``plain()`` escapes it.
+A select box's options are shown as text, not Markdown: there ``one_line()`` only shortens it
+(escaped, it would show its backslashes).
 """
 
 from __future__ import annotations
@@ -19,12 +21,15 @@ from typing import Any
 _MARKDOWN_SPECIAL = re.compile(r"([!-/:-@\[-`{-~])")
 
 
+def one_line(text: object, limit: int = 200) -> str:
+    """``text`` on one line, shortened to ``limit`` characters."""
+    value = " ".join(str(text).split())
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
 def plain(text: object, limit: int = 200) -> str:
     """``text`` as Markdown that renders exactly as the characters, on one line, shortened."""
-    value = " ".join(str(text).split())
-    if len(value) > limit:
-        value = value[: limit - 1] + "…"
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", value)
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", one_line(text, limit))
 
 
 def duration(ms: float | None) -> str:

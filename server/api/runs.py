@@ -83,6 +83,7 @@ class RunOut(BaseModel):
     latency_p95_ms: float | None
     total_tokens: int = Field(description="Of the results' traces (those stored so far)")
     cost_usd: float | None
+    models: list[str] = Field(description="The models of the results' traces (those stored so far), sorted")
     scores: list[ScoreFigures] = Field(description="Per score name with this run_id, by name")
 
 

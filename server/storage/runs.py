@@ -12,6 +12,7 @@ of ``scores`` with ``run_id`` set; deleting a run deletes them with its results.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
@@ -89,7 +90,7 @@ class Runs:
                 raise NotFoundError("dataset", dataset_id)
             row["dataset_version"] = found
             connection.execute(sa.insert(runs).values(row))
-        return {**row, **NO_FIGURES, "scores": []}
+        return {**row, **NO_FIGURES, "models": [], "scores": []}
 
     def list(self, project_id: str, dataset_id: str | None = None) -> Rows:
         """The project's runs (of one dataset, when given), newest first, with their aggregates."""
@@ -235,10 +236,16 @@ class Runs:
             for figure_query in (run_figures.result_figures, run_figures.trace_figures):
                 for row in connection.execute(figure_query(project_id, ids)):
                     figures[row.run_id].update({k: v for k, v in row._mapping.items() if k != "run_id"})
+            models: dict[str, set[str]] = {row_id: set() for row_id in ids}
+            for row in connection.execute(run_figures.model_lists(project_id, ids)):
+                models[row.run_id].update(json.loads(row.models))
             per_score: dict[str, Rows] = {row_id: [] for row_id in ids}
             for row in connection.execute(run_figures.score_figures(project_id, ids)):
                 per_score[row.run_id].append({k: v for k, v in row._mapping.items() if k != "run_id"})
-        return [{**run, **figures[run["id"]], "scores": per_score[run["id"]]} for run in found]
+        return [
+            {**run, **figures[run["id"]], "models": sorted(models[run["id"]]), "scores": per_score[run["id"]]}
+            for run in found
+        ]
 
     @staticmethod
     def _refuse_unknown_examples(connection: sa.Connection, run: sa.Row[Any], example_ids: Sequence[str]) -> None:

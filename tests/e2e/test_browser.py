@@ -166,3 +166,26 @@ def test_which_tool_got_slower_this_week_in_the_sql_page(platform: Platform, pag
     _settled(browser_page)
     browser_page.get_by_text(shown).wait_for(timeout=TIMEOUT_MS)
     _safe(browser_page, watch)
+
+
+def test_a_reviewer_scores_a_trace_and_finds_it_by_its_score(platform: Platform, page: tuple[Any, Watch]) -> None:
+    browser_page, watch = page
+    trace = api(platform, "/api/v1/traces", limit=1, without_score="thumbs_up")["traces"][0]
+    browser_page.goto(f"{platform.ui_url}/trace?id={trace['trace_id']}", timeout=TIMEOUT_MS)
+    browser_page.get_by_text("Scores · ").first.wait_for(timeout=TIMEOUT_MS)
+    _settled(browser_page)
+    browser_page.get_by_label("Reviewer").fill("ada")
+    browser_page.get_by_label("Reviewer").press("Enter")
+    _settled(browser_page)
+    browser_page.get_by_role("button", name="👎").click()
+    browser_page.get_by_text("Scores · 1").wait_for(timeout=TIMEOUT_MS)
+    [given] = api(platform, "/api/v1/scores", trace_id=trace["trace_id"])["scores"]
+    assert (given["name"], given["value"], given["source"], given["author"]) == ("thumbs_up", 0.0, "human", "ada")
+
+    browser_page.goto(f"{platform.ui_url}/traces?score_name=thumbs_up&max_score=0", timeout=TIMEOUT_MS)
+    browser_page.get_by_role("heading", name="Traces").wait_for(timeout=TIMEOUT_MS)
+    _settled(browser_page)
+    listed = api(platform, "/api/v1/traces", score_name="thumbs_up", max_score=0)["traces"]
+    assert trace["trace_id"] in {row["trace_id"] for row in listed}
+    _safe(browser_page, watch)
+

@@ -71,7 +71,14 @@ def results(failed: int | None = None) -> list[dict[str, Any]]:
 
 
 def add_score(
-    store: Store, run_id: str | None, number: int, name: str, value: float | None, *, label: str | None = None
+    store: Store,
+    run_id: str | None,
+    number: int,
+    name: str,
+    value: float | None,
+    *,
+    label: str | None = None,
+    data_type: str | None = None,
 ) -> None:
     row = {
         "project_id": "default",
@@ -79,7 +86,7 @@ def add_score(
         "trace_id": trace_id(number),
         "span_id": None,
         "name": name,
-        "data_type": "numeric" if label is None else "categorical",
+        "data_type": data_type or ("numeric" if label is None else "categorical"),
         "value": value,
         "label": label,
         "source": "code",
@@ -110,15 +117,25 @@ def test_a_run_goes_from_running_to_completed_with_its_aggregates(
         1,
         {"git": "abc"},
     )
-    assert (run["ended_at"], run["examples_run"], run["scores"], run["total_tokens"]) == (None, 0, [], 0)
+    assert (run["ended_at"], run["examples_run"], run["scores"], run["total_tokens"], run["models"]) == (
+        None,
+        0,
+        [],
+        0,
+        [],
+    )
 
     store = open_store(backend.url)
     try:
         store.write(
-            [make_span(trace=trace_id(number), total_tokens=TOKENS[number], cost_usd=0.01) for number in range(4)]
+            [
+                make_span(trace=trace_id(number), total_tokens=TOKENS[number], cost_usd=0.01, model=model)
+                for number, model in enumerate(["gpt-4o", "gpt-4o-mini", None, "gpt-4o"])
+            ]
         )
         for number, value in enumerate([1, 0, 1, 1]):
             add_score(store, run["id"], number, "correct", value)
+            add_score(store, run["id"], number, "passed", value, data_type="boolean")
         add_score(store, run["id"], 0, "tone", None, label="friendly")
         add_score(store, None, 1, "correct", 0)  # a production score: not the run's
     finally:
@@ -131,16 +148,25 @@ def test_a_run_goes_from_running_to_completed_with_its_aggregates(
     assert stored["latency_p95_ms"] == pytest.approx(300 + 0.85 * 100)
     assert stored["total_tokens"] == sum(TOKENS)
     assert stored["cost_usd"] == pytest.approx(0.04)
+    assert stored["models"] == ["gpt-4o", "gpt-4o-mini"]  # of the run's traces, each once
     values = [1, 0, 1, 1]
     mean, half_width = statistics.mean(values), 1.96 * statistics.stdev(values) / math.sqrt(len(values))
     assert (mean, half_width) == (0.75, pytest.approx(0.49))
-    correct, tone = stored["scores"]
+    correct, passed, tone = stored["scores"]
     assert correct == {
         "name": "correct",
         "count": 4,
         "mean": pytest.approx(mean),
         "ci_low": pytest.approx(mean - half_width),
         "ci_high": pytest.approx(mean + half_width),
+    }
+    # The same values as a pass rate: Wilson's interval, 0.3006 to 0.9544 for 3 of 4 (published tables).
+    assert passed == {
+        "name": "passed",
+        "count": 4,
+        "mean": pytest.approx(0.75),
+        "ci_low": pytest.approx(0.3006, abs=1e-4),
+        "ci_high": pytest.approx(0.9544, abs=1e-4),
     }
     assert tone == {"name": "tone", "count": 1, "mean": None, "ci_low": None, "ci_high": None}
 

@@ -211,6 +211,7 @@ def test_evaluate_records_a_run_with_results_traces_scores_and_errors(configured
             assert (theirs["ci_low"], theirs["ci_high"]) == (pytest.approx(ours.ci_low), pytest.approx(ours.ci_high))
     assert "picky" not in figures
     assert summary.cost == run["cost_usd"]
+    assert summary.models == run["models"] == ["gpt-4o-mini"]  # read from the traces, not the metadata
 
     listed = get(configured, f"/api/v1/runs/{summary.run_id}/results")["results"]
     results = {result["example_id"]: result for result in listed}

@@ -18,10 +18,20 @@ def test_mean_and_95_percent_interval_by_hand() -> None:
     assert high == pytest.approx(5 + 1.4816207, abs=1e-6)
 
 
-def test_interval_of_booleans_is_that_of_ones_and_zeros() -> None:
-    # 3 of 4 true: mean 0.75, s² = (3·0.0625 + 0.5625)/3 = 0.25, SE = sqrt(0.25/4) = 0.25.
+def test_a_pass_rate_gets_wilsons_interval_within_0_and_1() -> None:
+    # 3 of 4 true: Wilson's 95% interval is 0.3006 to 0.9544 (the published tables); the
+    # normal one, 0.75 ± 1.96·0.25, would end past 1.
     summary = ScoreSummary.of("helpful", [True, True, False, True])
     assert (summary.count, summary.mean) == (4, 0.75)
+    assert (summary.ci_low, summary.ci_high) == (pytest.approx(0.3006, abs=1e-4), pytest.approx(0.9544, abs=1e-4))
+    # 30 of 30: not the empty interval 1 to 1, but 0.8865 to 1.
+    all_passed = ScoreSummary.of("helpful", [True] * 30)
+    assert (all_passed.ci_low, all_passed.ci_high) == (pytest.approx(0.8865, abs=1e-4), pytest.approx(1.0))
+
+
+def test_ones_and_zeros_as_numbers_keep_the_normal_interval() -> None:
+    # 3 of 4 ones: mean 0.75, s² = (3·0.0625 + 0.5625)/3 = 0.25, SE = sqrt(0.25/4) = 0.25.
+    summary = ScoreSummary.of("accuracy", [1, 1, 0, 1])
     assert summary.ci_low == pytest.approx(0.75 - 1.96 * 0.25)
     assert summary.ci_high == pytest.approx(0.75 + 1.96 * 0.25)
 

@@ -364,6 +364,7 @@ def _summary(
         cost=None if cost is None else float(cost),
         errors=errors,
         metadata=metadata,
+        models=[str(model) for model in _aggregate(stored, "models") or []],
     )
 
 

@@ -3,8 +3,9 @@
 The per-scorer means, intervals and latency percentiles are computed here from what the
 SDK measured, with the same definitions as the collector's run aggregates
 (docs/evaluation.md): a 95% confidence interval of the mean by the normal approximation,
-mean ± 1.96·s/√n with the sample standard deviation, and percentiles by linear
-interpolation between closest ranks (SQL's ``percentile_cont``). Tokens and cost come from
+mean ± 1.96·s/√n with the sample standard deviation, except for pass rates (every value a
+bool), whose interval is Wilson's, and percentiles by linear interpolation between closest
+ranks (SQL's ``percentile_cont``). Tokens and cost come from
 the collector, which reads them from the run's traces.
 """
 
@@ -18,14 +19,25 @@ from dataclasses import dataclass, field
 Z_95 = 1.96  # as docs/evaluation.md and the collector's aggregates
 
 
-def mean_and_interval(values: Sequence[float]) -> tuple[float | None, float | None, float | None]:
-    """Mean and its 95% interval (low, high); no interval for fewer than two values."""
+def mean_and_interval(
+    values: Sequence[float], *, pass_rate: bool = False
+) -> tuple[float | None, float | None, float | None]:
+    """Mean and its 95% interval (low, high); no interval for fewer than two values.
+
+    A ``pass_rate`` (values 0 and 1) gets Wilson's score interval, which stays within 0..1
+    and is not empty when every value is the same, where the normal one is (1 to 1, or past 1).
+    """
     if not values:
         return None, None, None
     count = len(values)
     mean = math.fsum(values) / count
     if count < 2:
         return mean, None, None
+    if pass_rate:
+        shrink = 1 + Z_95**2 / count
+        centre = (mean + Z_95**2 / (2 * count)) / shrink
+        half = Z_95 * math.sqrt(mean * (1 - mean) / count + Z_95**2 / (4 * count**2)) / shrink
+        return mean, centre - half, centre + half
     variance = math.fsum((value - mean) ** 2 for value in values) / (count - 1)
     half = Z_95 * math.sqrt(variance / count)
     return mean, mean - half, mean + half
@@ -44,8 +56,9 @@ def percentile(values: Sequence[float], fraction: float) -> float | None:
 
 @dataclass(frozen=True)
 class ScoreSummary:
-    """One scorer over a run: numbers and bools (as 1/0) get a mean and 95% interval;
-    categories get their counts. ``errors`` counts examples where the scorer raised."""
+    """One scorer over a run: numbers and bools (as 1/0) get a mean and 95% interval (for
+    bools alone, a pass rate, Wilson's); categories get their counts. ``errors`` counts
+    examples where the scorer raised."""
 
     name: str
     count: int
@@ -59,7 +72,8 @@ class ScoreSummary:
     def of(cls, name: str, values: Sequence[float | bool | str], errors: int = 0) -> ScoreSummary:
         numbers = [float(value) for value in values if not isinstance(value, str)]
         labels = Counter(value for value in values if isinstance(value, str))
-        mean, low, high = mean_and_interval(numbers)
+        pass_rate = bool(numbers) and all(isinstance(value, bool) for value in values if not isinstance(value, str))
+        mean, low, high = mean_and_interval(numbers, pass_rate=pass_rate)
         return cls(name, len(values), mean, low, high, dict(labels), errors)
 
     def __str__(self) -> str:
@@ -90,7 +104,8 @@ class RunSummary:
 
     ``scores`` maps each score name to its ScoreSummary; latencies are the task's, in
     seconds; ``total_tokens`` and ``cost`` are those of the run's traces as the collector
-    computed them (None when it had none); ``errors`` lists every task and scorer error.
+    computed them (None when it had none), and ``models`` the models their spans name;
+    ``errors`` lists every task and scorer error.
     """
 
     run_id: str
@@ -106,6 +121,7 @@ class RunSummary:
     cost: float | None
     errors: list[ExampleError]
     metadata: dict[str, object] = field(default_factory=dict)
+    models: list[str] = field(default_factory=list)
 
     def __str__(self) -> str:
         lines = [f"run {self.name!r} ({self.run_id}): {self.examples} examples, {self.failed} failed"]
@@ -115,6 +131,8 @@ class RunSummary:
         tokens = "unknown" if self.total_tokens is None else f"{self.total_tokens:,}"
         cost = "unknown" if self.cost is None else f"${self.cost:.4f}"
         lines.append(f"  tokens: {tokens}, cost: {cost}")
+        if self.models:
+            lines.append(f"  models: {', '.join(self.models)}")
         for error in self.errors[:5]:
             where = f"scorer {error.scorer}" if error.scorer else "task"
             lines.append(f"  error in {where} on example {error.example_id}: {error.message}")

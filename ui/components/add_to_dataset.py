@@ -9,7 +9,7 @@ from typing import Any
 import streamlit as st
 
 from ui import client
-from ui.text import plain
+from ui.text import one_line, plain
 
 NEW = ""  # the dataset choice that creates one
 
@@ -26,7 +26,7 @@ def add_to_dataset(trace_id: str, root: dict[str, Any]) -> None:
             chosen = st.selectbox(
                 "Dataset",
                 [*datasets, NEW],
-                format_func=lambda key: plain(datasets[key], 100) if key else "a new dataset…",
+                format_func=lambda key: one_line(datasets[key], 100) if key else "a new dataset…",
             )
             name = st.text_input("New dataset's name", max_chars=200, help="Only for a new dataset")
             asked = st.text_area("Input", root.get("input") or "", height=120, help="JSON or text")

@@ -13,7 +13,7 @@ import pandas as pd  # type: ignore[import-untyped]
 import streamlit as st
 
 from ui import client
-from ui.text import moment, plain, score_value
+from ui.text import moment, one_line, plain, score_value
 
 THUMBS = "thumbs_up"  # the quick score's name: true for 👍, false for 👎
 FREE_FORM = ""  # the config choice for a score of any name
@@ -60,7 +60,7 @@ def _listing(given: list[dict[str, Any]], span_names: dict[str, str]) -> None:
             f" ({row['source']}, {moment(row['created_at'])})"
             for row in given
         }
-        chosen = st.selectbox("Score", list(labels), format_func=lambda key: plain(labels[key], 200))
+        chosen = st.selectbox("Score", list(labels), format_func=lambda key: one_line(labels[key], 200))
         if st.button("Delete", type="primary") and chosen:
             _call(client.delete_score, chosen, done="Score deleted.")
 
@@ -89,7 +89,7 @@ def _annotate(trace_id: str, span: dict[str, Any] | None, configs: list[dict[str
     config_id = st.selectbox(
         "Score config",
         [*by_id, FREE_FORM],
-        format_func=lambda key: plain(by_id[key]["name"], 100) if key else "another name…",
+        format_func=lambda key: one_line(by_id[key]["name"], 100) if key else "another name…",
         key=f"score_config_{trace_id}",
     )
     config = by_id.get(config_id or "")

@@ -16,10 +16,11 @@ import streamlit as st
 from ui import client
 from ui.components.tables import MILLISECONDS, MONEY, picked_row, table_height
 from ui.navigation import trace_link
-from ui.text import compact_json, cost, count, duration, moment, plain, score_value
+from ui.text import compact_json, cost, count, duration, moment, one_line, plain, score_value
 
-# Metadata the SDK records, shown as columns when runs have them.
-METADATA_COLUMNS = {"prompt_version": "Prompt", "model": "Model", "git_commit": "Commit"}
+# Metadata the SDK records, shown as columns when runs have them. The models are not among
+# them: the run's traces say which they used (``models``), whatever the metadata claims.
+METADATA_COLUMNS = {"prompt_version": "Prompt", "git_commit": "Commit"}
 
 
 def _mean(score: dict[str, Any]) -> str:
@@ -47,6 +48,7 @@ def _runs_table(runs: list[dict[str, Any]]) -> pd.DataFrame:
     columns["p95 (ms)"] = [run["latency_p95_ms"] for run in runs]
     columns["Tokens"] = [run["total_tokens"] for run in runs]
     columns["Cost ($)"] = [run["cost_usd"] for run in runs]
+    columns["Models"] = [", ".join(run["models"]) for run in runs]
     for key, label in METADATA_COLUMNS.items():
         if any(key in (run["metadata"] or {}) for run in runs):
             columns[label] = [str((run["metadata"] or {}).get(key, ""))[:40] for run in runs]
@@ -67,7 +69,7 @@ def _list(dataset_id: str | None) -> None:
         "Dataset",
         list(by_id),
         index=list(by_id).index(dataset_id) if dataset_id in by_id else 0,
-        format_func=lambda key: plain(f"{by_id[key]['name']} ({by_id[key]['example_count']} examples)", 120),
+        format_func=lambda key: one_line(f"{by_id[key]['name']} ({by_id[key]['example_count']} examples)", 120),
     )
     if chosen != dataset_id:
         st.query_params.from_dict({"dataset_id": chosen})
@@ -110,6 +112,7 @@ def _one(run_id: str) -> None:
         st.rerun()
     st.subheader(plain(run["name"], 120), anchor=False)
     facts = [f"dataset version {run['dataset_version']}", f"status {run['status']}", moment(run["started_at"])]
+    facts += [f"models {', '.join(run['models'])}"] if run["models"] else []
     facts += [f"{key} {value}" for key, value in (run["metadata"] or {}).items()]
     st.caption(plain(" · ".join(facts), 600))
     figures = st.columns(5)
