@@ -31,6 +31,7 @@ from demo.judge import judge_groundedness
 from demo.model import ModelError, complete, reply_text, stream, with_retries
 from demo.prompts import PromptVersion
 from demo.retrieval import rerank, search_help_centre
+from demo.review import GradedAnswer
 
 Message = dict[str, Any]
 REWRITE_MODEL = "gpt-4o-mini"
@@ -67,12 +68,14 @@ async def _read_answer(messages: list[Message], model: str) -> str:
 
 class SupportAssistant:
     """Northpeak's support assistant for one signed-in customer, with one prompt version.
-    It keeps the conversation (screened messages and its answers) for follow-up questions."""
+    It keeps the conversation (screened messages and its answers) for follow-up questions,
+    and the judge's verdict on each answer, for the reviewer (``demo.review``)."""
 
     def __init__(self, customer: Customer, prompt: PromptVersion) -> None:
         self.customer = customer
         self.prompt = prompt
         self.history: list[Message] = []
+        self.graded: list[GradedAnswer] = []
 
     @tracer.chain
     async def handle_message(self, message: str) -> str:
@@ -104,5 +107,7 @@ class SupportAssistant:
         context += [step["content"] for step in transcript if step["role"] == "tool"]
         # The customer has the answer already: a failed grading only loses a score.
         with contextlib.suppress(ModelError):
-            await judge_groundedness(question, answer, context)
+            verdict = await judge_groundedness(question, answer, context)
+            trace_id = tracer.current_span().trace_id
+            self.graded.append(GradedAnswer(trace_id, question, float(verdict["score"]), str(verdict["explanation"])))
         return answer

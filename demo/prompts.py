@@ -34,6 +34,14 @@ JUDGE_SYSTEM = (
     'given? Reply with JSON only: {"score": 0 to 1, "label": "grounded" | "partly grounded" | "ungrounded", '
     '"explanation": one sentence}.'
 )
+# The offline evaluation's judge (demo.evaluation): tracer.scorers.llm_judge writes the prompt
+# (rubric, question, answer, expected answer), this system prompt frames it.
+GRADER_SYSTEM = "You are a strict, fair grader of customer-support answers. Follow the grading instructions exactly."
+CORRECTNESS_RUBRIC = (
+    "The expected output is the fact a correct answer must state. Score 5 when the answer states it and says "
+    "nothing the Northpeak help centre does not support; 3 when it states it but adds an unsupported claim; 2 when "
+    "it misses the fact; 1 when it misses the fact and adds an unsupported claim."
+)
 # Instructions the simulated model recognises and follows (see demo.replies).
 CITE_INSTRUCTION = "Cite the article id in brackets after each fact you take from an article, like [kb-tracking]."
 ONLY_SOURCES_INSTRUCTION = "Answer only from the articles and tool results; if they do not cover the question, say so."
@@ -102,6 +110,10 @@ def judge_messages(question: str, answer: str, context: list[str]) -> list[Messa
         question, "\n".join(context), answer
     )
     return [{"role": "system", "content": JUDGE_SYSTEM}, {"role": "user", "content": body}]
+
+
+def grader_messages(prompt: str) -> list[Message]:
+    return [{"role": "system", "content": GRADER_SYSTEM}, {"role": "user", "content": prompt}]
 
 
 def bulk_summary_messages(request: str, review: dict[str, Any]) -> list[Message]:

@@ -60,6 +60,8 @@ def reply(messages: list[Message], tools: list[dict[str, Any]] | None, rng: rand
         return Reply(_search_query(messages))
     if system == prompts.JUDGE_SYSTEM:
         return Reply(json.dumps(_grade(messages[-1]["content"])))
+    if system == prompts.GRADER_SYSTEM:
+        return Reply(_grade_against_reference(messages[-1]["content"], rng))
     if system == prompts.BULK_SUMMARY_SYSTEM:
         return Reply(_review_summary(json.loads(messages[-1]["content"].split("\n", 1)[1])))
     return Reply(_answer(messages, system, rng, temperature))
@@ -243,3 +245,26 @@ def _grade(body: str) -> dict[str, Any]:
 def _support(claim: str, context: set[str]) -> float:
     claim_words = set(words(claim))
     return len(claim_words & context) / len(claim_words) if claim_words else 1.0
+
+
+def _grade_against_reference(prompt: str, rng: random.Random) -> str:
+    """Grade an answer against the expected fact, on prompts.CORRECTNESS_RUBRIC's 1 to 5 scale.
+
+    The prompt is ``tracer.scorers.llm_judge``'s: the answer under "Output:", the fact under
+    "Expected output (reference):". The simulated grader knows the help centre as a real one
+    given it would, so it recognises the sentences the simulated model makes up. Like a real
+    model it usually answers with the JSON it is asked for, and sometimes with a "Score:" line.
+    """
+    _, _, rest = prompt.partition("\nOutput:\n")
+    answer, _, rest = rest.partition("\nExpected output (reference):\n")
+    expected = rest.strip().split("\n\n", 1)[0].strip()
+    states_fact = bool(expected) and expected.casefold() in answer.casefold()
+    made_up = next((claim for claim in UNSUPPORTED_CLAIMS if claim in answer), None)
+    score = {(True, False): 5, (True, True): 3, (False, False): 2, (False, True): 1}[(states_fact, made_up is not None)]
+    explanation = f'The answer {"states" if states_fact else "does not state"} the expected fact "{expected}"'
+    explanation += f', and adds a claim the help centre does not support: "{made_up}"' if made_up else "."
+    if made_up:
+        explanation += "."
+    if rng.random() < 0.15:
+        return f"{explanation}\nScore: {score}/5"
+    return json.dumps({"score": score, "explanation": explanation})

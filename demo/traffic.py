@@ -2,7 +2,9 @@
 
 ``plan_sessions`` decides everything from the seed: the sessions, their customers, prompt
 versions, messages and start times. ``run`` plays them concurrently (one asyncio task per
-session) against the assistant and sends the traces to a collector.
+session) against the assistant and sends the traces to a collector; then a reviewer scores a
+few answers by hand (``demo.review``) and both prompts are evaluated over a dataset
+(``demo.evaluation``).
 """
 
 from __future__ import annotations
@@ -11,10 +13,10 @@ import asyncio
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import tracer
-from demo import simulation
+from demo import evaluation, review, simulation
 from demo.assistant import SupportAssistant
 from demo.customers import CLUBS, SHOPPERS, Customer
 from demo.model import ModelError
@@ -49,7 +51,18 @@ class DemoStats:
     retried_calls: int  # model calls that failed and were tried again
     spans: int  # exported to the collector
     seconds: float
-    acknowledged: bool  # the collector acknowledged every span
+    acknowledged: bool  # the collector acknowledged every span and score
+    reviewed_answers: int = 0  # customer traces a reviewer scored by hand
+    dataset_examples: int = 0  # in the evaluation's dataset
+    # Each run's name and its scorers' means, v1 first; {} without the evaluation.
+    runs: dict[str, dict[str, float | None]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _SessionOutcome:
+    failed: int  # traces whose answer failed
+    retries: int  # model calls tried again
+    graded: list[review.GradedAnswer]
 
 
 def plan_sessions(seed: int, sessions: int, long_traces: int) -> list[SessionPlan]:
@@ -90,8 +103,8 @@ def plan_sessions(seed: int, sessions: int, long_traces: int) -> list[SessionPla
     return plans
 
 
-async def _run_session(plan: SessionPlan, pace: float, trace_done: Callable[[], None]) -> tuple[int, int]:
-    """Play one session; returns (failed traces, retried model calls)."""
+async def _run_session(plan: SessionPlan, pace: float, trace_done: Callable[[], None]) -> _SessionOutcome:
+    """Play one session."""
     sim = simulation.Simulation(random.Random(plan.seed), pace)
     simulation.enter(sim)
     await asyncio.sleep(plan.start_after * pace)
@@ -117,12 +130,12 @@ async def _run_session(plan: SessionPlan, pace: float, trace_done: Callable[[], 
             except ModelError:
                 failed += 1  # the customer saw an error message; the trace shows why
             trace_done()
-    return failed, sim.retries
+    return _SessionOutcome(failed, sim.retries, assistant.graded)
 
 
 async def _run_all(
     plans: list[SessionPlan], pace: float, progress: Callable[[int, int], None] | None
-) -> list[tuple[int, int]]:
+) -> list[_SessionOutcome]:
     planned = sum(len(plan.messages) for plan in plans)
     done = 0
 
@@ -136,9 +149,9 @@ async def _run_all(
     return await asyncio.gather(*(_run_session(plan, pace, trace_done) for plan in plans))
 
 
-def _traces_url(collector_url: str) -> str:
+def _api_url(collector_url: str) -> str:
     url = collector_url.rstrip("/")
-    return url if url.endswith("/v1/traces") else f"{url}/v1/traces"
+    return url.removesuffix("/v1/traces")
 
 
 def run(
@@ -149,19 +162,23 @@ def run(
     long_traces: int | None = None,
     pace: float = 1.0,
     progress: Callable[[int, int], None] | None = None,
+    evaluate: bool = True,
 ) -> DemoStats:
     """Run the demo against the collector at ``collector_url`` and wait until it acknowledged
-    the spans.
+    the spans and scores.
 
     ``sessions`` customer chats (default 40) and ``long_traces`` bulk order reviews (default 3)
     run concurrently; ``pace`` scales every simulated latency (0.1 for tests); ``progress`` is
-    called with (traces finished, traces planned). The same seed sends the same traces::
+    called with (traces finished, traces planned). Then, unless ``evaluate`` is False, a
+    reviewer scores a few answers by hand and prompt v1 and v2 are run over the dataset of
+    support questions. The same seed sends the same traces::
 
         import demo
         stats = demo.run("http://127.0.0.1:4318", sessions=5, long_traces=0)
     """
+    api_url = _api_url(collector_url)
     tracer.configure(
-        endpoint=_traces_url(collector_url),
+        endpoint=f"{api_url}/v1/traces",
         service_name=SERVICE_NAME,
         sample_rate=1.0,
         capture_content=True,
@@ -174,15 +191,22 @@ def run(
         DEFAULT_LONG_TRACES if long_traces is None else long_traces,
     )
     started = time.monotonic()
-    results = asyncio.run(_run_all(plans, pace, progress))
+    outcomes = asyncio.run(_run_all(plans, pace, progress))
+    reviewed, summaries = 0, []
+    if evaluate:
+        reviewed = review.review([answer for outcome in outcomes for answer in outcome.graded], api_url)
+        summaries = asyncio.run(evaluation.compare_prompts(seed, pace))
     acknowledged = tracer.flush(timeout=60)
     return DemoStats(
         sessions=len(plans),
         users=len({plan.customer.id for plan in plans}),
         traces=sum(len(plan.messages) for plan in plans),
-        failed_traces=sum(failed for failed, _ in results),
-        retried_calls=sum(retried for _, retried in results),
+        failed_traces=sum(outcome.failed for outcome in outcomes),
+        retried_calls=sum(outcome.retries for outcome in outcomes),
         spans=tracer.stats().spans_exported - exported_before,
         seconds=round(time.monotonic() - started, 1),
         acknowledged=acknowledged,
+        reviewed_answers=reviewed,
+        dataset_examples=summaries[0].examples if summaries else 0,
+        runs={summary.name: {name: score.mean for name, score in summary.scores.items()} for summary in summaries},
     )

@@ -30,12 +30,16 @@ def _listening(host: str, port: int) -> bool:
 
 
 @app.command()
-def demo(
+def demo(  # keyword-only: Typer passes options by name
+    *,
     endpoint: Annotated[str, typer.Option(help="Collector base URL (OTLP/HTTP).")] = "http://127.0.0.1:4318",
     seed: Annotated[int, typer.Option(help="The same seed sends the same conversations.")] = 7,
     sessions: Annotated[int | None, typer.Option(help="Customer chat sessions (default 40).")] = None,
     long_traces: Annotated[int | None, typer.Option(help="Bulk order reviews, 200+ spans each (default 3).")] = None,
     pace: Annotated[float, typer.Option(help="Scales the simulated latencies: 0.1 runs ten times faster.")] = 1.0,
+    evaluate: Annotated[
+        bool, typer.Option(help="Then score a few answers by hand and run both prompts over a dataset.")
+    ] = True,
 ) -> None:
     """Send the demo application's traces (a simulated support assistant) to a running collector."""
     from demo import run
@@ -50,12 +54,20 @@ def demo(
         if done % 25 == 0 or done == planned:
             typer.echo(f"  {done}/{planned} traces")
 
-    stats = run(endpoint, seed=seed, sessions=sessions, long_traces=long_traces, pace=pace, progress=report)
+    stats = run(
+        endpoint, seed=seed, sessions=sessions, long_traces=long_traces, pace=pace, progress=report, evaluate=evaluate
+    )
     typer.echo(
-        f"Sent {stats.traces} traces ({stats.spans} spans) from {stats.sessions} sessions of {stats.users} users "
-        f"in {stats.seconds:.0f} s: {stats.failed_traces} traces ended in an error, "
+        f"Sent {stats.traces} traces from {stats.sessions} sessions of {stats.users} users "
+        f"in {stats.seconds:.0f} s ({stats.spans} spans in all): {stats.failed_traces} traces ended in an error, "
         f"{stats.retried_calls} model calls were retried."
     )
+    if evaluate:
+        typer.echo(f"A reviewer scored {stats.reviewed_answers} answers by hand.")
+        typer.echo(f"Runs over the dataset of {stats.dataset_examples} support questions (mean scores):")
+        for name, means in stats.runs.items():
+            shown = ", ".join(f"{score} {'-' if mean is None else f'{mean:.2f}'}" for score, mean in means.items())
+            typer.echo(f"  {name}: {shown}")
     if not stats.acknowledged:
         typer.echo(f"error: the collector did not acknowledge every span: {tracer.stats()}", err=True)
         raise typer.Exit(1)
