@@ -17,6 +17,7 @@ from starlette.requests import Request
 
 from server.api import (
     datasets,
+    diff,
     export,
     ingest,
     metrics,
@@ -73,6 +74,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
     app.include_router(scores.router)
     app.include_router(datasets.router)
     app.include_router(runs.router)
+    app.include_router(diff.router)
     app.include_router(read.health_router)
 
     @app.exception_handler(RequestValidationError)

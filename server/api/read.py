@@ -76,10 +76,18 @@ async def list_traces(request: Request, query: Annotated[TraceQuery, Query()]) -
 
 @router.get("/traces/{trace_id}", response_model=TraceDetail, summary="One trace with its span tree")
 async def get_trace(request: Request, trace_id: str) -> Any:
+    found = await trace_detail(request, trace_id)
+    if found is None:
+        raise HTTPException(404, _NOT_FOUND)
+    return found
+
+
+async def trace_detail(request: Request, trace_id: str) -> dict[str, Any] | None:
+    """``{"trace": summary, "spans": tree}`` with logged messages merged; None if not found."""
     collector = get_collector(request)
     found = await run_in_threadpool(collector.store.get_trace, collector.settings.project, trace_id.lower())
     if found is None:
-        raise HTTPException(404, _NOT_FOUND)
+        return None
     spans = found.pop("spans")
     _merge_log_messages(
         spans, await run_in_threadpool(collector.store.log_messages, collector.settings.project, trace_id.lower())

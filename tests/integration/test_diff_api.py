@@ -1,0 +1,87 @@
+"""``GET /api/v1/diff/traces`` on DuckDB and Postgres: two traces sent over OTLP, aligned span
+by span, with hostile text returned as data; unknown and missing traces refused by name."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.integration.collector_helpers import (
+    T0_NS,
+    RunningCollector,
+    new_span_id,
+    new_trace_id,
+    running_collector,
+    span,
+    traces_request,
+)
+from tests.integration.conftest import Backend
+
+KIND = "openinference.span.kind"
+HOSTILE = '<img src=x onerror="window.__xss=1"> [link](http://example.invalid) \x1b[31m'
+
+
+@pytest.fixture
+def collector(backend: Backend) -> Iterator[RunningCollector]:
+    with running_collector(backend.url) as running:
+        yield running
+
+
+def agent_trace(tools: list[tuple[str, str]], answer: str, documents: list[str]) -> tuple[str, list[dict[str, Any]]]:
+    """A chain with a retrieval and an agent calling ``tools`` (name, arguments) in order."""
+    trace_id, root, agent = new_trace_id(), new_span_id(), new_span_id()
+    retrieval = {KIND: "RETRIEVER"}
+    for rank, doc_id in enumerate(documents):
+        retrieval[f"retrieval.documents.{rank}.document.id"] = doc_id
+        retrieval[f"retrieval.documents.{rank}.document.score"] = 1 - rank / 10
+    spans = [
+        span(trace_id, "answer", span_id=root, attributes={KIND: "CHAIN", "output.value": answer}, duration_ms=900),
+        span(trace_id, "search", parent=root, start_ns=T0_NS + 1_000_000, attributes=retrieval),
+        span(trace_id, "agent", span_id=agent, parent=root, start_ns=T0_NS + 2_000_000, attributes={KIND: "AGENT"}),
+    ]
+    for step, (tool, arguments) in enumerate(tools):
+        attributes = {KIND: "TOOL", "tool.name": tool, "input.value": arguments}
+        spans.append(span(trace_id, tool, parent=agent, start_ns=T0_NS + (3 + step) * 1_000_000, attributes=attributes))
+    return trace_id, spans
+
+
+def test_two_traces_are_aligned_span_by_span(collector: RunningCollector) -> None:
+    a, spans_a = agent_trace([("lookup_order", '{"id": 1}'), ("estimate_shipping", "{}")], "ok", ["kb-1", "kb-2"])
+    b, spans_b = agent_trace(
+        [("list_orders", "{}"), ("lookup_order", '{"id": 2}'), ("estimate_shipping", "{}")], HOSTILE, ["kb-2", "kb-3"]
+    )
+    assert collector.post_json(traces_request(*spans_a, *spans_b)).status_code == 200
+
+    response = collector.client.get("/api/v1/diff/traces", params={"a": a, "b": b.upper()})
+    assert response.status_code == 200, response.text
+    diff = response.json()
+    assert (diff["a"]["trace_id"], diff["b"]["trace_id"]) == (a, b)
+    rows = [(row["depth"], row["name"], row["change"]) for row in diff["spans"]]
+    assert rows == [
+        (0, "answer", "changed"),
+        (1, "search", "changed"),
+        (1, "agent", "same"),
+        (2, "list_orders", "added"),
+        (2, "lookup_order", "changed"),
+        (2, "estimate_shipping", "same"),
+    ]
+    answer, search, _, _, lookup, _ = diff["spans"]
+    assert answer["texts"]["output"]["b"] == HOSTILE  # data, as it was: the UI shows it as text
+    assert [doc["id"] for doc in search["documents"]["dropped"]] == ["kb-1"]
+    assert lookup["values"]["tool_arguments"] == {"a": '{"id": 1}', "b": '{"id": 2}'}
+    assert diff["summary"]["text"].startswith("1 more tool call, retrieval lost kb-1")
+    assert diff["summary"]["answer_changed"] is True
+
+
+def test_unknown_or_missing_traces_are_refused_by_name(collector: RunningCollector) -> None:
+    a, spans = agent_trace([], "ok", [])
+    assert collector.post_json(traces_request(*spans)).status_code == 200
+    unknown = new_trace_id()
+    response = collector.client.get("/api/v1/diff/traces", params={"a": a, "b": unknown})
+    assert (response.status_code, response.json()["detail"]) == (404, f"no trace '{unknown}' (b) in this project")
+    missing = collector.client.get("/api/v1/diff/traces", params={"a": a})
+    assert (missing.status_code, missing.json()["detail"]) == (422, "query.b: Field required")
+    itself = collector.client.get("/api/v1/diff/traces", params={"a": a, "b": a}).json()
+    assert {row["change"] for row in itself["spans"]} == {"same"} and itself["summary"]["text"] == "no difference"
