@@ -1,5 +1,7 @@
-"""Diffing: two traces aligned span by span (``diff_traces``); see docs/diff.md."""
+"""Diffing: two traces aligned span by span (``diff_traces``) and two runs example by example
+(``diff_runs``); see docs/diff.md."""
 
+from .runs import diff_runs
 from .traces import diff_traces
 
-__all__ = ["diff_traces"]
+__all__ = ["diff_runs", "diff_traces"]

@@ -85,3 +85,55 @@ def test_unknown_or_missing_traces_are_refused_by_name(collector: RunningCollect
     assert (missing.status_code, missing.json()["detail"]) == (422, "query.b: Field required")
     itself = collector.client.get("/api/v1/diff/traces", params={"a": a, "b": a}).json()
     assert {row["change"] for row in itself["spans"]} == {"same"} and itself["summary"]["text"] == "no difference"
+
+
+def _answer(response: Any, status: int = 200) -> Any:
+    assert response.status_code == status, response.text
+    return response.json()
+
+
+def test_two_runs_are_compared_example_by_example(collector: RunningCollector) -> None:
+    client = collector.client
+    examples = [{"id": f"q{number}", "input": {"question": f"q{number}"}} for number in range(4)]
+    dataset = _answer(client.post("/api/v1/datasets", json={"name": "faq", "examples": examples}), 201)
+    outcomes = {"v1": [True, True, False, True], "v2": [True, False, True, True]}
+    runs = {}
+    for name, passed in outcomes.items():
+        run = _answer(client.post("/api/v1/runs", json={"dataset_id": dataset["id"], "name": name}), 201)
+        traces = [new_trace_id() for _ in examples]
+        results = [
+            {
+                "example_id": f"q{number}",
+                "trace_id": traces[number],
+                "output": f"{name} says {number}",
+                "latency_ms": 10,
+            }
+            for number in range(4)
+        ]
+        _answer(client.post(f"/api/v1/runs/{run['id']}/results", json={"results": results}), 201)
+        scores = [
+            {"name": "correct", "value": ok, "trace_id": traces[number], "run_id": run["id"], "source": "code"}
+            for number, ok in enumerate(passed)
+        ]
+        _answer(client.post("/api/v1/scores/batch", json={"scores": scores}), 201)
+        runs[name] = run["id"]
+
+    diff = _answer(client.get("/api/v1/diff/runs", params={"a": runs["v1"], "b": runs["v2"]}))
+    assert (diff["a"]["name"], diff["b"]["name"]) == ("v1", "v2")
+    assert [(row["example_id"], row["verdict"]) for row in diff["examples"]] == [
+        ("q0", "same"),
+        ("q1", "regressed"),
+        ("q2", "improved"),
+        ("q3", "same"),
+    ]
+    assert diff["examples"][1]["output_b"] == "v2 says 1" and diff["examples"][1]["output_changed"]
+    (correct,) = diff["scorers"]
+    assert (correct["wins"], correct["losses"], correct["ties"], correct["test"]) == (1, 1, 2, "mcnemar")
+    assert correct["p_value"] == 1.0  # one win, one loss: no evidence either way
+
+    other = _answer(client.post("/api/v1/datasets", json={"name": "other", "examples": examples[:1]}), 201)
+    elsewhere = _answer(client.post("/api/v1/runs", json={"dataset_id": other["id"], "name": "v3"}), 201)
+    refused = client.get("/api/v1/diff/runs", params={"a": runs["v1"], "b": elsewhere["id"]})
+    assert refused.status_code == 400 and "over different datasets" in refused.json()["detail"]
+    missing = client.get("/api/v1/diff/runs", params={"a": runs["v1"], "b": "nope"})
+    assert (missing.status_code, missing.json()["detail"]) == (404, "no run 'nope'")
