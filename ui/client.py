@@ -207,3 +207,13 @@ def run(run_id: str) -> dict[str, Any]:
 def run_results(run_id: str) -> list[dict[str, Any]]:
     result: list[dict[str, Any]] = get(f"/api/v1/runs/{quote(run_id, safe='')}/results")["results"]
     return result
+
+
+def diff_traces(trace_a: str, trace_b: str) -> dict[str, Any]:
+    result: dict[str, Any] = get("/api/v1/diff/traces", {"a": trace_a, "b": trace_b})
+    return result
+
+
+def diff_runs(run_a: str, run_b: str) -> dict[str, Any]:
+    result: dict[str, Any] = get("/api/v1/diff/runs", {"a": run_a, "b": run_b})
+    return result

@@ -14,9 +14,10 @@ SQL = st.Page(_PAGES / "sql.py", title="SQL", icon="🗄️", url_path="sql")
 REVIEW = st.Page(_PAGES / "review.py", title="Review", icon="✅", url_path="review")
 DATASETS = st.Page(_PAGES / "datasets.py", title="Datasets", icon="🗂️", url_path="datasets")
 RUNS = st.Page(_PAGES / "runs.py", title="Runs", icon="🧪", url_path="runs")
+COMPARE = st.Page(_PAGES / "compare.py", title="Compare", icon="🔀", url_path="compare")
 TRACE = st.Page(_PAGES / "trace.py", title="Trace", icon="🧵", url_path="trace", visibility="hidden")
 SESSION = st.Page(_PAGES / "session.py", title="Session", icon="💬", url_path="session", visibility="hidden")
-ALL = [TRACES, SESSIONS, OVERVIEW, REVIEW, DATASETS, RUNS, SQL, TRACE, SESSION]
+ALL = [TRACES, SESSIONS, OVERVIEW, REVIEW, DATASETS, RUNS, COMPARE, SQL, TRACE, SESSION]
 
 
 def trace_link(trace_id: str, span_id: str | None = None) -> str:
@@ -31,3 +32,11 @@ def open_trace(trace_id: str, span_id: str | None = None) -> None:
 
 def open_session(session_id: str) -> None:
     st.switch_page(SESSION, query_params={"id": session_id})
+
+
+def compare_traces(trace_a: str, trace_b: str) -> None:
+    st.switch_page(COMPARE, query_params={"a": trace_a, "b": trace_b})
+
+
+def compare_runs(run_a: str, run_b: str) -> None:
+    st.switch_page(COMPARE, query_params={"run_a": run_a, "run_b": run_b})

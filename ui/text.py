@@ -19,6 +19,8 @@ from typing import Any
 # Every ASCII punctuation character may be backslash-escaped in CommonMark; escaping all of
 # them leaves no Markdown (links, images, emphasis, HTML, math with $) to interpret.
 _MARKDOWN_SPECIAL = re.compile(r"([!-/:-@\[-`{-~])")
+# How a diff marks a span or a row (docs/diff.md: added, removed, changed, same).
+CHANGE_MARKS = {"added": "＋ added", "removed": "－ removed", "changed": "≠ changed", "same": ""}
 
 
 def one_line(text: object, limit: int = 200) -> str:

@@ -97,6 +97,8 @@ def span_changes(a: Span, b: Span) -> dict[str, Any]:
             values[name] = {"a": a.get(name), "b": b.get(name)}
     texts: dict[str, dict[str, str]] = {}
     for name in TEXT_FIELDS:
+        if name in ("input", "output") and (a.get(f"{name}_messages") or b.get(f"{name}_messages")):
+            continue  # an LLM call's raw request or response has ids and times: its messages are what it said
         before, after = as_text(a.get(name)), as_text(b.get(name))
         if before != after:
             changed.append(name)

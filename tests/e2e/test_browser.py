@@ -3,6 +3,7 @@ question answered with SQL on the SQL page."""
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 from urllib.parse import quote
@@ -14,6 +15,7 @@ from server.sql import reference
 from tests.integration.collector_helpers import new_trace_id, span, traces_request
 from tests.ui.sample import HOSTILE, HOSTILE_TEXT, send_sample
 from ui.components.tree import TreeView, rows
+from ui.text import CHANGE_MARKS as MARKS
 
 TIMEOUT_MS = 30_000
 ROW_PX = 35  # Streamlit's dataframe: header and rows are 35 px high
@@ -212,4 +214,39 @@ def test_the_demo_runs_in_the_runs_page(platform: Platform, page: tuple[Any, Wat
     examples = browser_page.locator('[data-testid="stMetric"]').filter(has_text="Examples")
     assert examples.inner_text().split()[-1] == str(runs[1]["examples_run"]) == "30"
     browser_page.screenshot(path=ARTIFACTS / "run.png", full_page=True)
+    _safe(browser_page, watch)
+
+
+def test_two_demo_runs_compared_down_to_the_span_that_changed(platform: Platform, page: tuple[Any, Watch]) -> None:
+    browser_page, watch = page
+    runs = {run["name"]: run["id"] for run in api(platform, "/api/v1/runs")["runs"]}
+    expected = api(platform, "/api/v1/diff/runs", a=runs["prompt v1"], b=runs["prompt v2"])
+    regressed = [row for row in expected["examples"] if row["verdict"] in ("regressed", "mixed")]
+    assert regressed, "with the demo's seed, v2 does worse on some examples"
+
+    browser_page.goto(f"{platform.ui_url}/compare", timeout=TIMEOUT_MS)
+    browser_page.get_by_role("heading", name="Compare").wait_for(timeout=TIMEOUT_MS)
+    _settled(browser_page)
+    for label, name in (("Run A (before)", "prompt v1"), ("Run B (after)", "prompt v2")):
+        browser_page.get_by_label(label).click()
+        browser_page.get_by_role("option", name=re.compile(f"^{name} ")).click()
+        _settled(browser_page)
+    browser_page.get_by_role("button", name="Compare the runs").click()
+    browser_page.wait_for_url(f"**/compare?run_a={runs['prompt v1']}&run_b={runs['prompt v2']}", timeout=TIMEOUT_MS)
+    browser_page.get_by_role("heading", name="prompt v1 → prompt v2").wait_for(timeout=TIMEOUT_MS)
+    _settled(browser_page)
+
+    browser_page.get_by_role("radio", name="regressions").click()
+    _settled(browser_page)
+    browser_page.screenshot(path=ARTIFACTS / "compare-runs.png", full_page=True)
+    _click_row(browser_page, 1, 0)  # the examples table, below the scorers'
+    example = regressed[0]
+    browser_page.wait_for_url(f"**example={example['example_id']}", timeout=TIMEOUT_MS)
+    _settled(browser_page)
+    spans = api(platform, "/api/v1/diff/traces", a=example["trace_id_a"], b=example["trace_id_b"])
+    browser_page.get_by_text(spans["summary"]["text"], exact=True).wait_for(timeout=TIMEOUT_MS)
+    first_changed = next(row for row in spans["spans"] if row["change"] != "same")
+    heading = f"{MARKS[first_changed['change']]}: {first_changed['kind']} span"
+    browser_page.get_by_role("heading", name=heading).wait_for(timeout=TIMEOUT_MS)
+    browser_page.screenshot(path=ARTIFACTS / "compare-traces.png", full_page=True)
     _safe(browser_page, watch)

@@ -197,3 +197,13 @@ def test_sibling_alignment_keeps_both_orders_and_every_span_once(names_a: list[s
     pairs = align_siblings(a, b)
     assert [pair.a["span_id"] for pair in pairs if pair.a] == [span["span_id"] for span in a]
     assert [pair.b["span_id"] for pair in pairs if pair.b] == [span["span_id"] for span in b]
+
+
+def test_an_llm_call_is_compared_by_its_messages_not_its_raw_response() -> None:
+    said = [{"role": "assistant", "parts": [{"type": "text", "content": "Hello"}]}]
+    before = trace(node("llm", "chat", output='{"id": "chatcmpl-1", "created": 1}', output_messages=said))
+    after = trace(node("llm", "chat", output='{"id": "chatcmpl-2", "created": 2}', output_messages=said))
+    assert diff_traces(before, after)["spans"][0]["change"] == "same"
+    reworded = [{"role": "assistant", "parts": [{"type": "text", "content": "Hi"}]}]
+    after = trace(node("llm", "chat", output='{"id": "chatcmpl-2", "created": 2}', output_messages=reworded))
+    assert diff_traces(before, after)["spans"][0]["changed"] == ["output_messages"]

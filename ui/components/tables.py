@@ -22,17 +22,30 @@ def picked_row(
 ) -> int | None:
     """Show ``frame`` (a DataFrame or a Styler); return the index of the row selected, if any.
     ``key`` must change when the rows do, or a stale selection would pick the wrong row."""
+    rows = picked_rows(frame, key, column_config, height, several=False)
+    return rows[0] if rows else None
+
+
+def picked_rows(
+    frame: Any,
+    key: str,
+    column_config: Mapping[str, Any] | None = None,
+    height: int | None = None,
+    *,
+    several: bool = True,
+) -> list[int]:
+    """``picked_row`` where the reader may select ``several`` rows: their indexes, in order."""
     event = st.dataframe(
         frame,
         hide_index=True,
         on_select="rerun",
-        selection_mode="single-row",
+        selection_mode="multi-row" if several else "single-row",
         key=key,
         column_config=dict(column_config or {}),
         height=height if height is not None else "auto",
     )
     rows: list[int] = event.selection.rows
-    return rows[0] if rows else None
+    return sorted(rows)
 
 
 def chosen_item(

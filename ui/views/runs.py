@@ -14,8 +14,9 @@ import pandas as pd  # type: ignore[import-untyped]
 import streamlit as st
 
 from ui import client
+from ui.components.compare_with import run_compare_with
 from ui.components.tables import MILLISECONDS, MONEY, picked_row, table_height
-from ui.navigation import trace_link
+from ui.navigation import COMPARE, trace_link
 from ui.text import compact_json, cost, count, duration, moment, one_line, plain, score_value
 
 # Metadata the SDK records, shown as columns when runs have them. The models are not among
@@ -83,6 +84,8 @@ def _list(dataset_id: str | None) -> None:
         st.info("No runs on this dataset yet: run tracer.evaluate(dataset, task, scorers=[...]).")
         return
     st.caption("Select a row to see the run example by example. Means come with a 95% confidence interval.")
+    if len(runs) > 1:
+        st.page_link(COMPARE, label="Compare two runs of this dataset", icon="🔀")
     picked = picked_row(
         _runs_table(runs),
         key=f"runs-{chosen}",
@@ -111,6 +114,7 @@ def _one(run_id: str) -> None:
         st.query_params.from_dict({"dataset_id": run["dataset_id"]})
         st.rerun()
     st.subheader(plain(run["name"], 120), anchor=False)
+    run_compare_with(run)
     facts = [f"dataset version {run['dataset_version']}", f"status {run['status']}", moment(run["started_at"])]
     facts += [f"models {', '.join(run['models'])}"] if run["models"] else []
     facts += [f"{key} {value}" for key, value in (run["metadata"] or {}).items()]

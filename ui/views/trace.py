@@ -15,6 +15,7 @@ from ui import client
 from ui.components import tree
 from ui.components.add_to_dataset import add_to_dataset
 from ui.components.annotate import scores_section
+from ui.components.compare_with import trace_compare_with
 from ui.components.span_detail import span_detail
 from ui.components.tables import chosen_item, picked_row, table_height
 from ui.components.waterfall import waterfall
@@ -112,6 +113,7 @@ def main() -> None:
     trace_id, data = found
     roots = data["spans"]
     _header(data["trace"])
+    trace_compare_with(data["trace"])
     view = _view(trace_id)
     _view_controls(view)
     all_rows = tree.rows(roots, view)

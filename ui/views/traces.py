@@ -9,8 +9,8 @@ import streamlit as st
 
 from ui import client
 from ui.components.pager import pager
-from ui.components.tables import MILLISECONDS, MONEY, listed, picked_row, table_height
-from ui.navigation import open_trace, trace_link
+from ui.components.tables import MILLISECONDS, MONEY, listed, picked_rows, table_height
+from ui.navigation import compare_traces, open_trace, trace_link
 from ui.params import (
     CHOICE_FILTERS,
     KINDS,
@@ -131,19 +131,31 @@ def main() -> None:
     if page is None:
         return
     traces = page["traces"]
-    st.caption("Select a row to open its trace. Rows with errors are red.")
-    picked = picked_row(
+    comparing = st.toggle("Select two to compare", key="compare-traces")
+    st.caption(
+        "Select two rows, then compare them."
+        if comparing
+        else "Select a row to open its trace. Rows with errors are red."
+    )
+    picked = picked_rows(
         _table(traces).style.apply(_highlight_errors, axis=1),
-        key=f"traces-{cursor}",
+        key=f"traces-{cursor}-{comparing}",
         column_config={
             "Duration (ms)": MILLISECONDS,
             "Cost ($)": MONEY,
             "Link": st.column_config.LinkColumn("Link", display_text="open ↗"),
         },
         height=table_height(len(traces), 900),
+        several=comparing,
     )
-    if picked is not None:
-        open_trace(traces[picked]["trace_id"])
+    if comparing and len(picked) == 2:
+        older, newer = sorted((traces[index] for index in picked), key=lambda trace: trace["start_time"])
+        if st.button("Compare the two selected (the older as A)", type="primary"):
+            compare_traces(older["trace_id"], newer["trace_id"])
+    elif comparing and len(picked) > 2:
+        st.warning("Select only two traces to compare.")
+    elif picked and not comparing:
+        open_trace(traces[picked[0]]["trace_id"])
     pager("traces", cursor, page.get("next_cursor"))
 
 
