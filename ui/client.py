@@ -217,3 +217,10 @@ def diff_traces(trace_a: str, trace_b: str) -> dict[str, Any]:
 def diff_runs(run_a: str, run_b: str) -> dict[str, Any]:
     result: dict[str, Any] = get("/api/v1/diff/runs", {"a": run_a, "b": run_b})
     return result
+
+
+def compare_cohorts(filters_a: dict[str, Any], filters_b: dict[str, Any]) -> dict[str, Any]:
+    """Two cohorts of traces, each given by trace list filters (``a.tag=…&b.tag=…``)."""
+    params = {f"a.{key}": value for key, value in filters_a.items()} | {f"b.{k}": v for k, v in filters_b.items()}
+    result: dict[str, Any] = get("/api/v1/diff/cohorts", params)
+    return result

@@ -1,4 +1,5 @@
-"""``/api/v1/diff``: what changed between two traces, or two runs (docs/diff.md)."""
+"""``/api/v1/diff``: what changed between two traces, two runs or two cohorts of traces
+(docs/diff.md)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,14 @@ from typing import Annotated, Any
 import orjson
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
+from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from server.api.deps import get_collector
-from server.api.read import trace_detail
+from server.api.read import TraceQuery, trace_detail
 from server.api.refusals import answer_refusals
-from server.diff import diff_runs, diff_traces
+from server.diff import compare_cohorts, diff_runs, diff_traces
+from server.storage.base import TraceFilter
 
 router = APIRouter(prefix="/api/v1/diff", tags=["diff"])
 
@@ -55,3 +58,51 @@ async def diff_two_runs(request: Request, a: RunId, b: RunId) -> Any:
     with answer_refusals():
         results_a, results_b = [await run_in_threadpool(store.results, project, run_id) for run_id in (a, b)]
     return await _json(lambda: diff_runs(run_a, run_b, results_a, results_b))
+
+
+COHORT_LIMIT = 5_000  # traces per cohort by default, the most recent; at most MAX_COHORT
+MAX_COHORT = 20_000
+
+
+def _cohort_filters(request: Request) -> tuple[dict[str, TraceFilter], int]:
+    """``a.<filter>=…&b.<filter>=…`` (the trace list's filters) and ``limit``; 422 naming any
+    parameter that is not one."""
+    sides: dict[str, dict[str, str]] = {"a": {}, "b": {}}
+    limit = COHORT_LIMIT
+    for key, value in request.query_params.multi_items():
+        side, dot, name = key.partition(".")
+        if key == "limit" and value.isdigit() and 1 <= int(value) <= MAX_COHORT:
+            limit = int(value)
+        elif key == "limit":
+            raise HTTPException(422, f"limit: a whole number from 1 to {MAX_COHORT:,}, not {value!r}")
+        elif dot and side in sides and name not in ("limit", "cursor"):
+            sides[side][name] = value
+        else:
+            raise HTTPException(422, f"{key}: not a cohort filter; write a.<filter> or b.<filter>, as a.tag=prompt:v1")
+    filters = {}
+    for side, given in sides.items():
+        try:
+            query = TraceQuery.model_validate(given)  # the strings converted as a query string is
+        except ValidationError as error:
+            problems = [
+                f"{side}.{'.'.join(str(part) for part in item['loc'])}: {item['msg']}" for item in error.errors()
+            ]
+            raise HTTPException(422, "; ".join(problems)) from None
+        filters[side] = TraceFilter(**query.model_dump(exclude={"limit", "cursor"}))
+    return filters, limit
+
+
+@router.get("/cohorts", summary="Two sets of traces by filter, compared by distribution, with significance tests")
+async def compare_two_cohorts(request: Request) -> Any:
+    filters, limit = _cohort_filters(request)
+    collector = get_collector(request)
+    store, project = collector.store, collector.settings.project
+    found, names = {}, {}
+    for side, given in filters.items():
+        page = await run_in_threadpool(store.list_traces, project, given, limit, None)
+        found[side] = (page.traces, page.next_cursor is not None)
+        ids = [trace["trace_id"] for trace in page.traces]
+        names[side] = await run_in_threadpool(store.span_names, project, ids)
+    return await _json(
+        lambda: compare_cohorts(found["a"][0], found["b"][0], (names["a"], names["b"]), (found["a"][1], found["b"][1]))
+    )

@@ -156,6 +156,12 @@ class Store(Protocol):
         """
         ...
 
+    def span_names(self, project_id: str, trace_ids: Sequence[str]) -> list[Row]:
+        """Per span name and kind over the traces ``trace_ids``: ``spans``, ``errors``,
+        ``duration_ms``, ``self_ms`` (less the children's time) and ``cost_usd`` (sums), for
+        comparing cohorts of traces."""
+        ...
+
     def write_log_messages(self, items: Sequence[LogMessages]) -> int:
         """Store chat messages from GenAI log events (idempotent by key)."""
         ...

@@ -9,6 +9,7 @@ absent. Percentiles interpolate (``percentile_cont``), as both databases compute
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -148,4 +149,39 @@ def by_span_name(project_id: str, start_after: datetime | None, start_before: da
         .group_by(s.name, s.kind)
         .order_by(total_duration.desc(), s.name, s.kind)
         .limit(TOP_SPAN_NAMES)
+    )
+
+
+def span_names(project_id: str, trace_ids: Sequence[str]) -> sa.Select[Any]:
+    """Every (name, kind) pair of the spans of ``trace_ids``, summed: a cohort's time by step.
+
+    ``self_ms`` is each span's own time, its duration less its children's (never below 0, as
+    children may run in parallel): a parent's duration repeats its children's, its own time
+    does not, so the step that got slower stands out from the spans around it."""
+    s = spans.c
+    ids = list(trace_ids)
+    children = (
+        sa.select(s.trace_id, s.parent_span_id, sa.func.sum(s.duration_ms).label("children_ms"))
+        .where(s.project_id == project_id, s.trace_id.in_(ids), s.parent_span_id.is_not(None))
+        .group_by(s.trace_id, s.parent_span_id)
+        .subquery("children")
+    )
+    own = sa.func.greatest(s.duration_ms - sa.func.coalesce(children.c.children_ms, 0), 0)
+    joined = spans.outerjoin(
+        children, sa.and_(children.c.trace_id == s.trace_id, children.c.parent_span_id == s.span_id)
+    )
+    return (
+        sa.select(
+            s.name,
+            s.kind,
+            sa.func.count().label("spans"),
+            sa.func.count().filter(s.status == "error").label("errors"),
+            sa.func.sum(s.duration_ms).label("duration_ms"),
+            sa.func.sum(own).label("self_ms"),
+            sa.func.sum(s.cost_usd).label("cost_usd"),
+        )
+        .select_from(joined)
+        .where(s.project_id == project_id, s.trace_id.in_(ids))
+        .group_by(s.name, s.kind)
+        .order_by(s.name, s.kind)
     )

@@ -129,6 +129,12 @@ class SqlStore:
             rows = [dict(row._mapping) for row in found]
         return {**summary._mapping, "traces": rows[:max_traces], "truncated": len(rows) > max_traces}
 
+    def span_names(self, project_id: str, trace_ids: Sequence[str]) -> list[Row]:
+        if not trace_ids:
+            return []
+        with self._translate_errors(), self._engine.connect() as connection:
+            return [dict(row._mapping) for row in connection.execute(metrics.span_names(project_id, trace_ids))]
+
     def metrics(
         self, project_id: str, start_after: datetime | None, start_before: datetime | None, bucket_seconds: int | None
     ) -> Row:

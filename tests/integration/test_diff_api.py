@@ -137,3 +137,58 @@ def test_two_runs_are_compared_example_by_example(collector: RunningCollector) -
     assert refused.status_code == 400 and "over different datasets" in refused.json()["detail"]
     missing = client.get("/api/v1/diff/runs", params={"a": runs["v1"], "b": "nope"})
     assert (missing.status_code, missing.json()["detail"]) == (404, "no run 'nope'")
+
+
+def _cohort_trace(tag: str, tool_ms: float, failed: bool, start_ns: int) -> list[dict[str, Any]]:
+    trace_id, root = new_trace_id(), new_span_id()
+    return [
+        span(
+            trace_id,
+            "answer",
+            span_id=root,
+            start_ns=start_ns,
+            duration_ms=100 + tool_ms,
+            attributes={KIND: "CHAIN", "tag.tags": [tag]},
+            error="boom" if failed else None,
+        ),
+        span(
+            trace_id, "lookup_order", parent=root, start_ns=start_ns + 1, duration_ms=tool_ms, attributes={KIND: "TOOL"}
+        ),
+        span(trace_id, "plan", parent=root, start_ns=start_ns + 2, duration_ms=50, attributes={KIND: "LLM"}),
+    ]
+
+
+def test_two_cohorts_are_compared_by_distribution(collector: RunningCollector) -> None:
+    spans = []
+    for number in range(12):  # v2's tool call is 200 ms slower, and a third of its traces fail
+        spans += _cohort_trace("prompt:v1", 100 + number, False, T0_NS + number * 10**9)
+        spans += _cohort_trace("prompt:v2", 300 + number, number % 3 == 0, T0_NS + (50 + number) * 10**9)
+    assert collector.post_json(traces_request(*spans)).status_code == 200
+
+    diff = _answer(collector.client.get("/api/v1/diff/cohorts", params={"a.tag": "prompt:v1", "b.tag": "prompt:v2"}))
+    a, b = diff["a"], diff["b"]
+    assert (a["traces"], b["traces"], a["failed"], b["failed"], a["truncated"]) == (12, 12, 0, 4, False)
+    assert b["duration_ms"]["p50"] - a["duration_ms"]["p50"] == pytest.approx(200)
+    assert diff["tests"]["duration_ms"] < 0.001  # every B trace is slower than every A trace
+    assert diff["tests"]["error_rate"] == pytest.approx(0.0932, abs=1e-4)  # Fisher: 0 of 12 against 4 of 12
+    top = diff["span_names"][0]
+    assert (top["name"], top["kind"], top["ms_per_trace_delta"]) == ("lookup_order", "tool", pytest.approx(200))
+    assert next(row for row in diff["span_names"] if row["name"] == "plan")["ms_per_trace_delta"] == pytest.approx(0)
+    root = next(row for row in diff["span_names"] if row["name"] == "answer")
+    assert root["ms_per_trace_delta"] == pytest.approx(200)  # its children's time...
+    assert root["self_ms_per_trace_delta"] == pytest.approx(0)  # ...not its own: it ranks below lookup_order
+
+    small = _answer(collector.client.get("/api/v1/diff/cohorts", params={"a.tag": "prompt:v1", "limit": 5}))
+    assert (small["a"]["traces"], small["a"]["truncated"], small["b"]["traces"]) == (5, True, 5)
+
+
+def test_a_cohort_filter_that_is_not_one_is_refused_by_name(collector: RunningCollector) -> None:
+    cases = {
+        "tag=prompt:v1": "tag: not a cohort filter",
+        "a.colour=red": "a.colour: Extra inputs are not permitted",
+        "b.min_duration_ms=-1": "b.min_duration_ms: Input should be greater than or equal to 0",
+        "limit=0": "limit: a whole number from 1 to 20,000",
+    }
+    for query, message in cases.items():
+        response = collector.client.get(f"/api/v1/diff/cohorts?{query}")
+        assert response.status_code == 422 and response.json()["detail"].startswith(message), (query, response.text)

@@ -77,3 +77,22 @@ def test_hostile_content_in_a_trace_diff_stays_out_of_markdown(world: UiWorld) -
     assert any(payload in str(block.value) for block in app.code for payload in HOSTILE) or any(
         payload in text.value for text in app.text for payload in HOSTILE
     ), "the hostile values are shown, as text"
+
+
+def test_two_cohorts_by_url_side_by_side_and_hostile_text_kept_out_of_markdown(world: UiWorld) -> None:
+    api = world.collector.client
+    tagged = len(api.get("/api/v1/traces", params={"tag": "prompt:v1"}).json()["traces"])
+    app = world.page("compare", **{"a.tag": "prompt:v1", "b.tag": HOSTILE[2]})
+    no_errors(app)
+    assert [box.value for box in app.text_input if box.label == "Tag"] == ["prompt:v1", HOSTILE[2]]
+    figures, names = (table.value for table in app.dataframe)
+    rows = figures.set_index("Figure")
+    assert (rows.loc["Traces", "A"], rows.loc["Traces", "B"]) == (str(tagged), "1")
+    assert rows.loc["Error rate", "p (A and B differ)"] != ""
+    assert "lookup_order" in set(names["Span"]) and HOSTILE[4] in set(names["Span"])  # hostile names, as data
+    for source in markdown_sources(app):
+        for payload in HOSTILE:
+            assert payload not in source, f"{payload!r} reached Markdown: {source!r}"
+
+    refused = world.page("compare", **{"a.colour": "red", "b.tag": "x"})
+    assert "a\\.colour\\: Extra inputs are not permitted" in refused.error[0].value  # escaped: it is Markdown

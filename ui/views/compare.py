@@ -4,7 +4,9 @@ URLs, each shareable as it is:
 - /compare?a=<trace id>&b=<trace id>: the trace diff;
 - /compare?run_a=<run id>&run_b=<run id>: the run diff; selecting an example opens the diff
   of its two traces at /compare?run_a=…&run_b=…&a=…&b=…&example=…, with a way back;
-- /compare alone: pick two runs of a dataset, or two traces.
+- /compare?a.tag=prompt:v1&b.tag=prompt:v2: two cohorts of traces, each any Traces filter
+  prefixed ``a.`` or ``b.`` (``since`` too);
+- /compare alone: pick two runs of a dataset, two traces, or two cohorts.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from typing import Any
 import streamlit as st
 
 from ui import client
-from ui.components import run_diff, trace_diff
+from ui.components import cohort_diff, run_diff, trace_diff
+from ui.params import api_filters
 from ui.text import one_line, plain
 
 
@@ -26,6 +29,11 @@ def _trace_diff(trace_a: str, trace_b: str) -> dict[str, Any]:
 @st.cache_data(ttl=15, max_entries=8, show_spinner="Comparing the runs…")
 def _run_diff(run_a: str, run_b: str) -> dict[str, Any]:
     return client.diff_runs(run_a, run_b)
+
+
+@st.cache_data(ttl=15, max_entries=8, show_spinner="Comparing the cohorts…")
+def _cohort_diff(filters_a: dict[str, str], filters_b: dict[str, str]) -> dict[str, Any]:
+    return client.compare_cohorts(filters_a, filters_b)
 
 
 def _go(params: dict[str, str]) -> None:
@@ -82,8 +90,25 @@ def _runs(run_a: str, run_b: str) -> None:
     st.warning("This example has a trace in only one of the runs: there is nothing to diff.")
 
 
+def _cohorts(current: tuple[dict[str, str], dict[str, str]]) -> None:
+    submitted = cohort_diff.form(current)
+    if submitted is not None:
+        _go(submitted)
+    if not (current[0] or current[1]):
+        return
+    try:
+        # ``since`` becomes ``start_after`` now, as on Traces: the window moves with the clock.
+        diff = _cohort_diff(api_filters(current[0]), api_filters(current[1]))
+    except client.ApiError as error:
+        st.error(plain(error, 500))
+        return
+    cohort_diff.show(diff)
+
+
 def _choose() -> None:
-    runs_tab, traces_tab = st.tabs(["Two runs", "Two traces"])
+    runs_tab, traces_tab, cohorts_tab = st.tabs(["Two runs", "Two traces", "Two cohorts"])
+    with cohorts_tab:
+        _cohorts(({}, {}))
     with runs_tab:
         try:
             datasets = client.datasets()
@@ -121,7 +146,10 @@ def _choose() -> None:
 def main() -> None:
     st.title("Compare", anchor=False)
     params = st.query_params
-    if params.get("a") and params.get("b"):
+    cohorts = cohort_diff.sides(params.to_dict())
+    if cohorts[0] or cohorts[1]:
+        _cohorts(cohorts)
+    elif params.get("a") and params.get("b"):
         _traces(str(params["a"]).lower(), str(params["b"]).lower())
     elif params.get("run_a") and params.get("run_b"):
         _runs(str(params["run_a"]), str(params["run_b"]))
