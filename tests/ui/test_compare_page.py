@@ -96,3 +96,10 @@ def test_two_cohorts_by_url_side_by_side_and_hostile_text_kept_out_of_markdown(w
 
     refused = world.page("compare", **{"a.colour": "red", "b.tag": "x"})
     assert "a\\.colour\\: Extra inputs are not permitted" in refused.error[0].value  # escaped: it is Markdown
+
+
+def test_a_filtered_trace_list_offers_to_compare_its_filter(world: UiWorld) -> None:
+    app = world.page("traces", tag="prompt:v1")
+    no_errors(app)
+    [link] = [element for element in app.get("page_link") if "Compare this filter" in str(element.proto.label)]
+    assert (link.proto.page, link.proto.query_string) == ("compare", "a.tag=prompt%3Av1")  # the filter is cohort A

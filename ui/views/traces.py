@@ -10,7 +10,7 @@ import streamlit as st
 from ui import client
 from ui.components.pager import pager
 from ui.components.tables import MILLISECONDS, MONEY, listed, picked_rows, table_height
-from ui.navigation import compare_traces, open_trace, trace_link
+from ui.navigation import COMPARE, compare_traces, open_trace, trace_link
 from ui.params import (
     CHOICE_FILTERS,
     KINDS,
@@ -131,7 +131,14 @@ def main() -> None:
     if page is None:
         return
     traces = page["traces"]
-    comparing = st.toggle("Select two to compare", key="compare-traces")
+    toggle, cohort = st.columns([1, 1])
+    comparing = toggle.toggle("Select two to compare", key="compare-traces")
+    if current:
+        # This filter as cohort A; the reader sets B on the Compare page.
+        cohort.page_link(
+            COMPARE, label="Compare this filter with another", icon="🔀",
+            query_params={f"a.{key}": value for key, value in current.items()},
+        )  # fmt: skip
     st.caption(
         "Select two rows, then compare them."
         if comparing
