@@ -47,6 +47,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
         tune_for_ingest(backend)
         migrate.upgrade(settings.database_url)
         store = open_store(settings.database_url)
+        store.access.ensure_project(settings.project)
         writer = SpanWriter(store, max_queue_spans=settings.max_queue_spans, max_batch_spans=settings.max_batch_spans)
         pool = IngestPool(settings.ingest_workers, settings.project, backend)
         app.state.collector = Collector(settings, store, writer, pool)

@@ -270,3 +270,10 @@ def _safe_url(url: str) -> str:
 
 def main() -> None:
     app()
+
+
+# At the end: cli_access reuses this module's helpers.
+from server.cli_access import keys_app, projects_app  # noqa: E402
+
+app.add_typer(projects_app, name="projects")
+app.add_typer(keys_app, name="keys")

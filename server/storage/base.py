@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 from server.model import LogMessages, SpanRecord
 
 if TYPE_CHECKING:
+    from .access import Access
     from .datasets import Datasets
     from .runs import Runs
     from .saved_queries import SavedQueries
@@ -105,6 +106,7 @@ class Store(Protocol):
         >>> page = store.list_traces("default", TraceFilter(status="error"), limit=50, cursor=None)  # doctest: +SKIP
     """
 
+    access: Access  # projects and their API keys
     saved_queries: SavedQueries  # the SQL page's saved queries, per project
     scores: Scores  # scores and score configs (docs/evaluation.md)
     datasets: Datasets  # datasets and their versioned examples (docs/evaluation.md)

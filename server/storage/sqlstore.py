@@ -17,6 +17,7 @@ from sqlalchemy.dialects import postgresql
 from server.model import LogMessages, SpanRecord
 
 from . import buckets, metrics, queries, sessions
+from .access import Access
 from .base import PreparedBatch, Row, SessionFilter, SessionPage, TraceFilter, TracePage, TransientStorageError
 from .batch import json_text, scrub
 from .datasets import Datasets
@@ -37,6 +38,7 @@ class SqlStore:
 
     def __init__(self, engine: sa.Engine) -> None:
         self._engine = engine
+        self.access = Access(engine, self._translate_errors, self._refresh_summaries)
         self.saved_queries = SavedQueries(engine, self._translate_errors)
         self.scores = Scores(engine, self._translate_errors)
         self.datasets = Datasets(engine, self._translate_errors)

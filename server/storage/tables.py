@@ -28,6 +28,20 @@ projects = sa.Table(
     sa.Column("created_at", Timestamp, nullable=False),
 )
 
+# API keys (docs/security.md): the key itself is never stored, only its SHA-256.
+api_keys = sa.Table(
+    "api_keys",
+    metadata,
+    sa.Column("id", sa.Text(), primary_key=True),
+    sa.Column("project_id", sa.Text(), nullable=False),
+    sa.Column("role", sa.Text(), nullable=False),  # ingest, read or admin
+    sa.Column("name", sa.Text(), nullable=False),
+    sa.Column("secret_hash", sa.Text(), nullable=False),
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.Column("last_used_at", Timestamp),
+    sa.Column("revoked_at", Timestamp),
+)
+
 spans = sa.Table(
     "spans",
     metadata,

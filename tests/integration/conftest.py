@@ -45,6 +45,7 @@ DATA_TABLES = (
     "dataset_examples",
     "runs",
     "run_results",
+    "api_keys",
 )
 
 
@@ -76,6 +77,7 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
     migrate.upgrade(url)  # a no-op when an earlier test left it at head
     with psycopg.connect(url.replace("+psycopg", ""), autocommit=True) as connection:
         connection.execute(f"TRUNCATE {', '.join(DATA_TABLES)}")
+        connection.execute("DELETE FROM projects WHERE id <> 'default'")  # the migration's own row stays
     return Backend("postgres", url)
 
 
