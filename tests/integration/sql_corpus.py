@@ -47,6 +47,8 @@ REFUSED: list[tuple[str, str]] = [
     ("SELECT * FROM public.spans", "public.spans"),
     ("SELECT * FROM spanscope.main.spans", "spanscope.main.spans"),
     ("SELECT * FROM trace_deltas", "trace_deltas"),
+    ("SELECT secret_hash FROM api_keys", "api_keys"),
+    ("SELECT * FROM spans WHERE trace_id IN (SELECT id FROM projects)", "projects"),
     ("SELECT * FROM information_schema.tables", "information_schema.tables"),
     ("SELECT * FROM duckdb_tables()", "duckdb_tables"),
     ("SELECT * FROM duckdb_databases()", "duckdb_databases"),
