@@ -29,6 +29,7 @@ from server.api import (
     sql,
     sql_reference,
 )
+from server.api.auth import KeyCache
 from server.api.deps import Collector
 from server.ingest_work import IngestPool, tune_for_ingest
 from server.settings import ServerSettings
@@ -49,8 +50,8 @@ def create_app(settings: ServerSettings) -> FastAPI:
         store = open_store(settings.database_url)
         store.access.ensure_project(settings.project)
         writer = SpanWriter(store, max_queue_spans=settings.max_queue_spans, max_batch_spans=settings.max_batch_spans)
-        pool = IngestPool(settings.ingest_workers, settings.project, backend)
-        app.state.collector = Collector(settings, store, writer, pool)
+        pool = IngestPool(settings.ingest_workers, backend)
+        app.state.collector = Collector(settings, store, writer, pool, KeyCache(store.access.authenticate))
         try:
             yield
         finally:

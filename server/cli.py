@@ -81,13 +81,16 @@ def server(
     ] = None,
     host: Annotated[str | None, typer.Option(help="Address to listen on (default 127.0.0.1).")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on (default 4318).")] = None,
+    auth: Annotated[
+        bool | None, typer.Option("--auth/--no-auth", help="Require API keys (needed beyond 127.0.0.1).")
+    ] = None,
 ) -> None:
     """Run the collector: OTLP/HTTP ingest and the query API."""
     import uvicorn
 
     from server.app import create_app
 
-    settings = _server_settings(database_url=db, host=host, port=port)
+    settings = _server_settings(database_url=db, host=host, port=port, auth=auth)
     _prepare_database_path(settings.database_url)
     address = f"http://{settings.host}:{settings.port}"
     typer.echo(f"Spanscope collector on {address} (OTLP: {address}/v1/traces), db {_safe_url(settings.database_url)}")

@@ -143,7 +143,7 @@ def key_list(
                 _when(row["last_used_at"]),
                 _when(row["revoked_at"]),
             ]
-            for row in store.access.keys(project_id)
+            for row in store.access.list_keys(project_id)
         ]
     _table(rows, ["ID", "PROJECT", "ROLE", "NAME", "CREATED", "LAST USED", "REVOKED"])
 

@@ -95,9 +95,8 @@ def tune_for_ingest(backend: Backend) -> None:
 class IngestPool:
     """``prepare_traces`` on worker processes, or in the calling thread when ``workers`` is 0."""
 
-    def __init__(self, workers: int, project: str, backend: Backend) -> None:
+    def __init__(self, workers: int, backend: Backend) -> None:
         self._workers = workers
-        self._project = project
         self._backend = backend
         self._pool = self._new_pool() if workers else None
 
@@ -110,11 +109,12 @@ class IngestPool:
             initargs=(os.getpid(), self._backend),
         )
 
-    def prepare(self, body: bytes, content_type: str) -> PreparedTraces:
+    def prepare(self, body: bytes, content_type: str, project: str) -> PreparedTraces:
+        """Decode, normalize and encode a request's spans for ``project`` (the caller's)."""
         if self._pool is None:
-            return prepare_traces(body, content_type, self._project, self._backend)
+            return prepare_traces(body, content_type, project, self._backend)
         try:
-            return self._pool.submit(prepare_traces, body, content_type, self._project, self._backend).result()
+            return self._pool.submit(prepare_traces, body, content_type, project, self._backend).result()
         except BrokenProcessPool:
             # A worker died (killed, out of memory): start new ones; this request is retried by
             # its client after the 503 the caller answers.

@@ -6,13 +6,21 @@ The declaration and resolution machinery is the SDK's (one implementation for bo
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from tracer._internal.settings import Setting, SettingError, parse_positive_float, parse_positive_int, verbatim
+from tracer._internal.settings import (
+    Setting,
+    SettingError,
+    parse_bool,
+    parse_positive_float,
+    parse_positive_int,
+    verbatim,
+)
 
 
 def _default_database_url() -> str:
@@ -63,6 +71,12 @@ SERVER_SETTINGS: tuple[Setting, ...] = (
     Setting("commit_timeout", "Seconds a request waits for its commit before 503.", 30.0, parse_positive_float),
     Setting("retry_after", "Seconds sent in Retry-After with a 503.", 1, parse_positive_int),
     Setting("project", "The project spans are stored in until API keys say otherwise.", "default", verbatim),
+    Setting(
+        "auth",
+        "Require an API key on every request but /health; needed to listen beyond 127.0.0.1.",
+        False,
+        parse_bool,
+    ),
     Setting("sql_time_limit", "Seconds a POST /api/v1/sql query may run; then it stops.", 10.0, parse_positive_float),
     Setting("sql_row_limit", "Rows POST /api/v1/sql returns when the request gives no limit.", 1000, _sql_rows),
     Setting(
@@ -85,6 +99,7 @@ class ServerSettings:
     commit_timeout: float = 30.0
     retry_after: int = 1
     project: str = "default"
+    auth: bool = False
     sql_time_limit: float = 10.0
     sql_row_limit: int = 1000
     ingest_workers: int = 0
@@ -109,4 +124,19 @@ def resolve_server_settings(
     if not url.startswith(("duckdb://", "postgresql://", "postgresql+psycopg://")):
         shown = url.rsplit("@", maxsplit=1)[-1]  # never echo credentials
         raise SettingError(f"database_url: expected duckdb:///path or postgresql+psycopg://..., got {shown!r}")
+    if not values["auth"] and not is_loopback(str(values["host"])):
+        raise SettingError(
+            f"host: listening on {values['host']} without auth would open every project to anyone who can reach "
+            "it; set SPANSCOPE_AUTH=true (spanscope server --auth) and use API keys (docs/security.md)"
+        )
     return ServerSettings(**values)
+
+
+def is_loopback(host: str) -> bool:
+    """127.0.0.0/8, ::1 or localhost: reachable from this machine only."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a name that resolves elsewhere, or any other text

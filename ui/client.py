@@ -1,7 +1,8 @@
 """The UI's one way to the data: the collector's HTTP API (DuckDB is owned by the collector).
 
 Every page calls these functions; each returns the API's JSON or raises ``ApiError`` with a
-message fit to show. The base URL comes from ``SPANSCOPE_API_URL`` (``spanscope up`` sets it).
+message fit to show. The base URL comes from ``SPANSCOPE_API_URL`` (``spanscope up`` sets it),
+and the API key, when the collector wants one, from ``SPANSCOPE_API_KEY``.
 """
 
 from __future__ import annotations
@@ -48,6 +49,9 @@ _JSON = {"content-type": "application/json"}
 
 def _request(method: str, path: str, *, raw: bool = False, **arguments: Any) -> Any:
     """The decoded JSON answer (None when empty), or its bytes when ``raw``."""
+    key = os.environ.get("SPANSCOPE_API_KEY")
+    if key:  # the collector takes the project (and what the UI may do) from the key
+        arguments["headers"] = {**arguments.get("headers", {}), "authorization": f"Bearer {key}"}
     try:
         response = _pool.request(method, api_url() + path, **arguments)
     except urllib3.exceptions.HTTPError as error:

@@ -15,11 +15,12 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Query, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from server.api import dataset_files
+from server.api.auth import ADMIN, INGEST, READ, project_of
 from server.api.deps import get_collector
 from server.api.ingest import request_body
 from server.api.json_values import JsonObject, JsonValue
@@ -100,57 +101,80 @@ class ExampleList(BaseModel):
     examples: list[ExampleOut]
 
 
-@router.get("", response_model=DatasetList, summary="The project's datasets, by name")
+@router.get("", dependencies=[Depends(READ)], response_model=DatasetList, summary="The project's datasets, by name")
 async def list_datasets(request: Request) -> Any:
     collector = get_collector(request)
-    return {"datasets": await run_in_threadpool(collector.store.datasets.list, collector.settings.project)}
+    return {"datasets": await run_in_threadpool(collector.store.datasets.list, project_of(request))}
 
 
-@router.post("", status_code=201, response_model=DatasetOut, summary="Create a dataset (version 1 with examples)")
+@router.post(
+    "",
+    dependencies=[Depends(INGEST)],
+    status_code=201,
+    response_model=DatasetOut,
+    summary="Create a dataset (version 1 with examples)",
+)
 async def create_dataset(request: Request, body: DatasetIn) -> Any:
     collector = get_collector(request)
     new = NewDataset(name=body.name, description=body.description, metadata=body.metadata)
     examples = [example.new() for example in body.examples]
     with answer_refusals():
-        return await run_in_threadpool(collector.store.datasets.create, collector.settings.project, new, examples)
+        return await run_in_threadpool(collector.store.datasets.create, project_of(request), new, examples)
 
 
-@router.get("/{dataset_id}", response_model=DatasetOut, summary="One dataset")
+@router.get("/{dataset_id}", dependencies=[Depends(READ)], response_model=DatasetOut, summary="One dataset")
 async def get_dataset(request: Request, dataset_id: str) -> Any:
     collector = get_collector(request)
     with answer_refusals():
-        return await run_in_threadpool(collector.store.datasets.get, collector.settings.project, dataset_id)
+        return await run_in_threadpool(collector.store.datasets.get, project_of(request), dataset_id)
 
 
-@router.delete("/{dataset_id}", status_code=204, summary="Delete a dataset, its examples, runs and their scores")
+@router.delete(
+    "/{dataset_id}",
+    dependencies=[Depends(ADMIN)],
+    status_code=204,
+    summary="Delete a dataset, its examples, runs and their scores",
+)
 async def delete_dataset(request: Request, dataset_id: str) -> Response:
     collector = get_collector(request)
     with answer_refusals():
-        await run_in_threadpool(collector.store.datasets.delete, collector.settings.project, dataset_id)
+        await run_in_threadpool(collector.store.datasets.delete, project_of(request), dataset_id)
     return Response(status_code=204)
 
 
-@router.post("/{dataset_id}/examples", status_code=201, response_model=DatasetOut, summary="Add or replace examples")
+@router.post(
+    "/{dataset_id}/examples",
+    dependencies=[Depends(INGEST)],
+    status_code=201,
+    response_model=DatasetOut,
+    summary="Add or replace examples",
+)
 async def add_examples(request: Request, dataset_id: str, body: ExamplesIn) -> Any:
     collector = get_collector(request)
     examples = [example.new() for example in body.examples]
     with answer_refusals():
-        return await run_in_threadpool(
-            collector.store.datasets.add_examples, collector.settings.project, dataset_id, examples
-        )
+        return await run_in_threadpool(collector.store.datasets.add_examples, project_of(request), dataset_id, examples)
 
 
-@router.delete("/{dataset_id}/examples/{example_id}", status_code=204, summary="Delete an example (a new version)")
+@router.delete(
+    "/{dataset_id}/examples/{example_id}",
+    dependencies=[Depends(ADMIN)],
+    status_code=204,
+    summary="Delete an example (a new version)",
+)
 async def delete_example(request: Request, dataset_id: str, example_id: str) -> Response:
     collector = get_collector(request)
     with answer_refusals():
-        await run_in_threadpool(
-            collector.store.datasets.delete_example, collector.settings.project, dataset_id, example_id
-        )
+        await run_in_threadpool(collector.store.datasets.delete_example, project_of(request), dataset_id, example_id)
     return Response(status_code=204)
 
 
-@router.get("/{dataset_id}/examples", response_model=ExampleList, summary="The examples of one version")
+@router.get(
+    "/{dataset_id}/examples",
+    dependencies=[Depends(READ)],
+    response_model=ExampleList,
+    summary="The examples of one version",
+)
 async def list_examples(
     request: Request, dataset_id: str, version: Annotated[int | None, Query(ge=0, description="Default: latest")] = None
 ) -> Any:
@@ -158,7 +182,13 @@ async def list_examples(
     return {"dataset_id": dataset_id, "version": _version(version, dataset), "examples": examples}
 
 
-@router.post("/{dataset_id}/import", status_code=201, response_model=DatasetOut, summary="Import a JSONL or CSV file")
+@router.post(
+    "/{dataset_id}/import",
+    dependencies=[Depends(INGEST)],
+    status_code=201,
+    response_model=DatasetOut,
+    summary="Import a JSONL or CSV file",
+)
 async def import_examples(request: Request, dataset_id: str) -> Any:
     """All or nothing: one new version with every example of the file, or a 400 naming the
     first bad line and nothing stored."""
@@ -174,12 +204,12 @@ async def import_examples(request: Request, dataset_id: str) -> Any:
         raise HTTPException(400, str(error)) from None
     examples = await run_in_threadpool(_parsed, read, body)
     with answer_refusals():
-        return await run_in_threadpool(
-            collector.store.datasets.add_examples, collector.settings.project, dataset_id, examples
-        )
+        return await run_in_threadpool(collector.store.datasets.add_examples, project_of(request), dataset_id, examples)
 
 
-@router.get("/{dataset_id}/export", summary="The examples of one version as a JSONL or CSV file")
+@router.get(
+    "/{dataset_id}/export", dependencies=[Depends(READ)], summary="The examples of one version as a JSONL or CSV file"
+)
 async def export_examples(
     request: Request,
     dataset_id: str,
@@ -197,9 +227,7 @@ async def export_examples(
 async def _examples(request: Request, dataset_id: str, version: int | None) -> tuple[Row, list[Row]]:
     collector = get_collector(request)
     with answer_refusals():
-        return await run_in_threadpool(
-            collector.store.datasets.examples, collector.settings.project, dataset_id, version
-        )
+        return await run_in_threadpool(collector.store.datasets.examples, project_of(request), dataset_id, version)
 
 
 def _version(asked: int | None, dataset: Row) -> int:

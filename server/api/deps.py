@@ -19,6 +19,7 @@ from server.storage.names import NameTakenError
 from server.writer import SpanWriter
 
 if TYPE_CHECKING:
+    from server.api.auth import KeyCache
     from server.otlp.logs import LogRecord
 
 
@@ -28,6 +29,7 @@ class Collector:
     store: Store
     writer: SpanWriter
     ingest: IngestPool
+    keys: KeyCache  # API keys, checked against the store every few seconds at most
     counters: Counter[str] = field(default_factory=Counter)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -40,11 +42,11 @@ class Collector:
         with self._lock:
             return dict(self.counters)
 
-    def attach_log_messages(self, records: list[LogRecord]) -> Future[int] | None:
+    def attach_log_messages(self, records: list[LogRecord], project_id: str) -> Future[int] | None:
         """GenAI log events become their span's input/output messages."""
         from server.logs import log_messages
 
-        items = log_messages(records, self.settings.project)
+        items = log_messages(records, project_id)
         self.count("log_records_attached", sum(item.event_count for item in items))
         return self.writer.submit_log_messages(items) if items else None
 

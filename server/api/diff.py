@@ -7,11 +7,12 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from server.api.auth import READ, project_of
 from server.api.deps import get_collector
 from server.api.read import TraceQuery, trace_detail
 from server.api.refusals import answer_refusals
@@ -32,7 +33,9 @@ async def _json(compute: Callable[[], dict[str, Any]]) -> Response:
     return Response(body, media_type="application/json")
 
 
-@router.get("/traces", summary="Two traces aligned span by span: added, removed and changed spans")
+@router.get(
+    "/traces", dependencies=[Depends(READ)], summary="Two traces aligned span by span: added, removed and changed spans"
+)
 async def diff_two_traces(request: Request, a: TraceId, b: TraceId) -> Any:
     details = []
     for side, trace_id in (("a", a), ("b", b)):
@@ -43,10 +46,14 @@ async def diff_two_traces(request: Request, a: TraceId, b: TraceId) -> Any:
     return await _json(lambda: diff_traces(*details))
 
 
-@router.get("/runs", summary="Two runs over one dataset, example by example, with paired statistics")
+@router.get(
+    "/runs",
+    dependencies=[Depends(READ)],
+    summary="Two runs over one dataset, example by example, with paired statistics",
+)
 async def diff_two_runs(request: Request, a: RunId, b: RunId) -> Any:
     collector = get_collector(request)
-    store, project = collector.store.runs, collector.settings.project
+    store, project = collector.store.runs, project_of(request)
     with answer_refusals():
         run_a, run_b = [await run_in_threadpool(store.get, project, run_id) for run_id in (a, b)]
     if run_a["dataset_id"] != run_b["dataset_id"]:
@@ -92,11 +99,15 @@ def _cohort_filters(request: Request) -> tuple[dict[str, TraceFilter], int]:
     return filters, limit
 
 
-@router.get("/cohorts", summary="Two sets of traces by filter, compared by distribution, with significance tests")
+@router.get(
+    "/cohorts",
+    dependencies=[Depends(READ)],
+    summary="Two sets of traces by filter, compared by distribution, with significance tests",
+)
 async def compare_two_cohorts(request: Request) -> Any:
     filters, limit = _cohort_filters(request)
     collector = get_collector(request)
-    store, project = collector.store, collector.settings.project
+    store, project = collector.store, project_of(request)
     found, names = {}, {}
     for side, given in filters.items():
         page = await run_in_threadpool(store.list_traces, project, given, limit, None)

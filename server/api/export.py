@@ -15,10 +15,11 @@ import itertools
 import re
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
+from server.api.auth import READ, project_of
 from server.api.deps import get_collector
 from server.export_formats import FORMATS
 from server.storage.export import read_spans
@@ -27,7 +28,11 @@ from server.time_window import BadTime, parse_time, since_time
 router = APIRouter(prefix="/api/v1", tags=["export"])
 
 
-@router.get("/export/spans", summary="Every span of the project in start time order, as JSON Lines or Parquet")
+@router.get(
+    "/export/spans",
+    dependencies=[Depends(READ)],
+    summary="Every span of the project in start time order, as JSON Lines or Parquet",
+)
 async def export_spans(
     request: Request,
     since: Annotated[str | None, Query(description="Start >= this: ISO 8601, or a window back: 30m, 24h, 7d")] = None,
@@ -46,7 +51,7 @@ async def export_spans(
     if start is not None and end is not None and start > end:
         raise HTTPException(400, f"since ({start.isoformat()}) is after until ({end.isoformat()})")
 
-    project = collector.settings.project
+    project = project_of(request)
     tables = read_spans(collector.store, project, start, end)
     # The first batch before the status is sent: a database fault here is still a 503 with
     # Retry-After (the app's TransientStorageError handler).

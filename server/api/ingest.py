@@ -14,17 +14,20 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
+from server.api.auth import INGEST
 from server.api.deps import Collector, get_collector
 from server.otlp.body import read_body
 from server.otlp.errors import BodyTooLarge, OtlpDecodeError, UnsupportedContentType, UnsupportedEncoding
 from server.otlp.logs import decode_logs
 from server.otlp.metrics import count_data_points
 from server.otlp.responses import error_response_body, logs_response, metrics_response, traces_response
+from server.storage.access import Caller
 from server.storage.base import TransientStorageError
 from server.writer import QueueFull
 
@@ -70,14 +73,17 @@ class Accepted:
     commit: Future[int] | None = None
 
 
-async def _ingest(request: Request, handler: Callable[[Collector, bytes, str], Accepted]) -> Response:
+Handler = Callable[[Collector, bytes, str, str], Accepted]  # collector, body, content type, project
+
+
+async def _ingest(request: Request, caller: Caller, handler: Handler) -> Response:
     collector = get_collector(request)
     content_type = request.headers.get("content-type", "")
     retry_after = collector.settings.retry_after
     try:
         body = await request_body(request, collector.settings.max_body_bytes)
         # Decoding and normalizing are CPU work: off the event loop.
-        accepted = await run_in_threadpool(handler, collector, body, content_type)
+        accepted = await run_in_threadpool(handler, collector, body, content_type, caller.project_id)
         if accepted.commit is not None:
             # shield: a timed-out wait must not cancel the writer's future (the commit goes on,
             # and the client's retry is idempotent).
@@ -100,10 +106,10 @@ async def _ingest(request: Request, handler: Callable[[Collector, bytes, str], A
     return Response(accepted.content, 200, media_type=accepted.media_type)
 
 
-def _store_traces(collector: Collector, body: bytes, content_type: str) -> Accepted:
-    prepared = collector.ingest.prepare(body, content_type)
+def _store_traces(collector: Collector, body: bytes, content_type: str, project: str) -> Accepted:
+    prepared = collector.ingest.prepare(body, content_type, project)
     answer_type = _answer_type(content_type)
-    commit = collector.writer.submit_prepared(prepared.batch, prepared.scores, collector.settings.project)
+    commit = collector.writer.submit_prepared(prepared.batch, prepared.scores, project)
     collector.count("spans_received", prepared.received)
     collector.count("spans_rejected", prepared.rejected)
     collector.count("scores_from_spans", len(prepared.scores))
@@ -111,35 +117,35 @@ def _store_traces(collector: Collector, body: bytes, content_type: str) -> Accep
     return Accepted(traces_response(prepared.rejected, prepared.error_message, answer_type), answer_type, commit)
 
 
-def _store_logs(collector: Collector, body: bytes, content_type: str) -> Accepted:
+def _store_logs(collector: Collector, body: bytes, content_type: str, project: str) -> Accepted:
     records = decode_logs(body, content_type)
     collector.count("log_records", len(records))
-    commit = collector.attach_log_messages(records)
+    commit = collector.attach_log_messages(records, project)
     answer_type = _answer_type(content_type)
     return Accepted(logs_response(answer_type), answer_type, commit)
 
 
-def _count_metrics(collector: Collector, body: bytes, content_type: str) -> Accepted:
+def _count_metrics(collector: Collector, body: bytes, content_type: str, project: str) -> Accepted:
     collector.count("metric_data_points", count_data_points(body, content_type))
     answer_type = _answer_type(content_type)
     return Accepted(metrics_response(answer_type), answer_type)
 
 
 @router.post("/v1/traces", summary="OTLP/HTTP traces (protobuf or JSON, gzip)")
-async def ingest_traces(request: Request) -> Response:
-    return await _ingest(request, _store_traces)
+async def ingest_traces(request: Request, caller: Annotated[Caller, Depends(INGEST)]) -> Response:
+    return await _ingest(request, caller, _store_traces)
 
 
 @router.post("/api/public/otel/v1/traces", summary="OTLP/HTTP traces on the Langfuse-compatible path")
-async def ingest_traces_langfuse_path(request: Request) -> Response:
-    return await _ingest(request, _store_traces)
+async def ingest_traces_langfuse_path(request: Request, caller: Annotated[Caller, Depends(INGEST)]) -> Response:
+    return await _ingest(request, caller, _store_traces)
 
 
 @router.post("/v1/logs", summary="OTLP/HTTP logs: GenAI events become their span's messages")
-async def ingest_logs(request: Request) -> Response:
-    return await _ingest(request, _store_logs)
+async def ingest_logs(request: Request, caller: Annotated[Caller, Depends(INGEST)]) -> Response:
+    return await _ingest(request, caller, _store_logs)
 
 
 @router.post("/v1/metrics", summary="OTLP/HTTP metrics: accepted and counted, not stored yet")
-async def ingest_metrics(request: Request) -> Response:
-    return await _ingest(request, _count_metrics)
+async def ingest_metrics(request: Request, caller: Annotated[Caller, Depends(INGEST)]) -> Response:
+    return await _ingest(request, caller, _count_metrics)

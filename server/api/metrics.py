@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
+from server.api.auth import READ, project_of
 from server.api.deps import get_collector
 from server.api.schemas import Metrics
 
@@ -24,13 +25,18 @@ class MetricsQuery(BaseModel):
     bucket_seconds: int | None = Field(None, description="Bucket size; default: about 60 buckets over the range")
 
 
-@router.get("/metrics", response_model=Metrics, summary="Volume, errors, latency, tokens and cost over time")
+@router.get(
+    "/metrics",
+    dependencies=[Depends(READ)],
+    response_model=Metrics,
+    summary="Volume, errors, latency, tokens and cost over time",
+)
 async def metrics(request: Request, query: Annotated[MetricsQuery, Query()]) -> Any:
     collector = get_collector(request)
     try:
         return await run_in_threadpool(
             collector.store.metrics,
-            collector.settings.project,
+            project_of(request),
             query.start_after,
             query.start_before,
             query.bucket_seconds,

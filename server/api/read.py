@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from starlette.concurrency import run_in_threadpool
 
+from server.api.auth import READ, project_of
 from server.api.deps import get_collector
 from server.api.schemas import Health, SpanDetail, TraceDetail, TraceList
 from server.model import SpanKind
@@ -61,20 +62,30 @@ class TraceQuery(BaseModel):
         return self
 
 
-@router.get("/traces", response_model=TraceList, summary="Traces, newest first, filtered and paged")
+@router.get(
+    "/traces",
+    dependencies=[Depends(READ)],
+    response_model=TraceList,
+    summary="Traces, newest first, filtered and paged",
+)
 async def list_traces(request: Request, query: Annotated[TraceQuery, Query()]) -> Any:
     collector = get_collector(request)
     filters = TraceFilter(**query.model_dump(exclude={"limit", "cursor"}))
     try:
         page = await run_in_threadpool(
-            collector.store.list_traces, collector.settings.project, filters, query.limit, query.cursor
+            collector.store.list_traces, project_of(request), filters, query.limit, query.cursor
         )
     except ValueError as error:  # a cursor that is not one of ours
         raise HTTPException(400, f"bad cursor: {error}") from None
     return {"traces": page.traces, "next_cursor": page.next_cursor}
 
 
-@router.get("/traces/{trace_id}", response_model=TraceDetail, summary="One trace with its span tree")
+@router.get(
+    "/traces/{trace_id}",
+    dependencies=[Depends(READ)],
+    response_model=TraceDetail,
+    summary="One trace with its span tree",
+)
 async def get_trace(request: Request, trace_id: str) -> Any:
     found = await trace_detail(request, trace_id)
     if found is None:
@@ -85,20 +96,20 @@ async def get_trace(request: Request, trace_id: str) -> Any:
 async def trace_detail(request: Request, trace_id: str) -> dict[str, Any] | None:
     """``{"trace": summary, "spans": tree}`` with logged messages merged; None if not found."""
     collector = get_collector(request)
-    found = await run_in_threadpool(collector.store.get_trace, collector.settings.project, trace_id.lower())
+    found = await run_in_threadpool(collector.store.get_trace, project_of(request), trace_id.lower())
     if found is None:
         return None
     spans = found.pop("spans")
     _merge_log_messages(
-        spans, await run_in_threadpool(collector.store.log_messages, collector.settings.project, trace_id.lower())
+        spans, await run_in_threadpool(collector.store.log_messages, project_of(request), trace_id.lower())
     )
     return {"trace": found, "spans": span_tree(spans)}
 
 
-@router.get("/spans/{trace_id}/{span_id}", response_model=SpanDetail, summary="One span")
+@router.get("/spans/{trace_id}/{span_id}", dependencies=[Depends(READ)], response_model=SpanDetail, summary="One span")
 async def get_span(request: Request, trace_id: str, span_id: str) -> Any:
     collector = get_collector(request)
-    project = collector.settings.project
+    project = project_of(request)
     found = await run_in_threadpool(collector.store.get_span, project, trace_id.lower(), span_id.lower())
     if found is None:
         raise HTTPException(404, "no such span in this project")

@@ -13,10 +13,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from starlette.concurrency import run_in_threadpool
 
+from server.api.auth import ADMIN, INGEST, READ, project_of
 from server.api.deps import get_collector
 from server.api.json_values import JsonObject, JsonValue
 from server.api.refusals import answer_refusals
@@ -119,58 +120,81 @@ class ResultList(BaseModel):
     results: list[ResultOut]
 
 
-@router.post("", status_code=201, response_model=RunOut, summary="Start a run on a dataset's latest version")
+@router.post(
+    "",
+    dependencies=[Depends(INGEST)],
+    status_code=201,
+    response_model=RunOut,
+    summary="Start a run on a dataset's latest version",
+)
 async def create_run(request: Request, body: RunIn) -> Any:
     collector = get_collector(request)
     with answer_refusals():
         return await run_in_threadpool(
-            collector.store.runs.create, collector.settings.project, body.dataset_id, body.name, body.metadata
+            collector.store.runs.create, project_of(request), body.dataset_id, body.name, body.metadata
         )
 
 
-@router.get("", response_model=RunList, summary="Runs, newest first, with their aggregates")
+@router.get(
+    "", dependencies=[Depends(READ)], response_model=RunList, summary="Runs, newest first, with their aggregates"
+)
 async def list_runs(request: Request, dataset_id: str | None = None) -> Any:
     collector = get_collector(request)
-    project = collector.settings.project
+    project = project_of(request)
     with answer_refusals():
         if dataset_id is not None:  # a dataset that is not there is a 404, not an empty list
             await run_in_threadpool(collector.store.datasets.get, project, dataset_id)
         return {"runs": await run_in_threadpool(collector.store.runs.list, project, dataset_id)}
 
 
-@router.get("/{run_id}", response_model=RunOut, summary="One run and its aggregates")
+@router.get("/{run_id}", dependencies=[Depends(READ)], response_model=RunOut, summary="One run and its aggregates")
 async def get_run(request: Request, run_id: str) -> Any:
     collector = get_collector(request)
     with answer_refusals():
-        return await run_in_threadpool(collector.store.runs.get, collector.settings.project, run_id)
+        return await run_in_threadpool(collector.store.runs.get, project_of(request), run_id)
 
 
-@router.patch("/{run_id}", response_model=RunOut, summary="Complete or fail a running run")
+@router.patch(
+    "/{run_id}", dependencies=[Depends(INGEST)], response_model=RunOut, summary="Complete or fail a running run"
+)
 async def set_run_status(request: Request, run_id: str, body: StatusIn) -> Any:
     collector = get_collector(request)
     with answer_refusals():
-        return await run_in_threadpool(collector.store.runs.set_status, collector.settings.project, run_id, body.status)
+        return await run_in_threadpool(collector.store.runs.set_status, project_of(request), run_id, body.status)
 
 
-@router.delete("/{run_id}", status_code=204, summary="Delete a run, its results and its scores")
+@router.delete(
+    "/{run_id}", dependencies=[Depends(ADMIN)], status_code=204, summary="Delete a run, its results and its scores"
+)
 async def delete_run(request: Request, run_id: str) -> Response:
     collector = get_collector(request)
     with answer_refusals():
-        await run_in_threadpool(collector.store.runs.delete, collector.settings.project, run_id)
+        await run_in_threadpool(collector.store.runs.delete, project_of(request), run_id)
     return Response(status_code=204)
 
 
-@router.post("/{run_id}/results", status_code=201, response_model=RunOut, summary="Add or replace results")
+@router.post(
+    "/{run_id}/results",
+    dependencies=[Depends(INGEST)],
+    status_code=201,
+    response_model=RunOut,
+    summary="Add or replace results",
+)
 async def add_results(request: Request, run_id: str, body: ResultsIn) -> Any:
     collector = get_collector(request)
     results = [NewResult(**result.model_dump()) for result in body.results]
     with answer_refusals():
-        return await run_in_threadpool(collector.store.runs.add_results, collector.settings.project, run_id, results)
+        return await run_in_threadpool(collector.store.runs.add_results, project_of(request), run_id, results)
 
 
-@router.get("/{run_id}/results", response_model=ResultList, summary="Per example: input, output, trace, scores")
+@router.get(
+    "/{run_id}/results",
+    dependencies=[Depends(READ)],
+    response_model=ResultList,
+    summary="Per example: input, output, trace, scores",
+)
 async def list_results(request: Request, run_id: str) -> Any:
     collector = get_collector(request)
     with answer_refusals():
-        results = await run_in_threadpool(collector.store.runs.results, collector.settings.project, run_id)
+        results = await run_in_threadpool(collector.store.runs.results, project_of(request), run_id)
     return {"run_id": run_id, "results": results}

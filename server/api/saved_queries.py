@@ -12,10 +12,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from starlette.concurrency import run_in_threadpool
 
+from server.api.auth import READ, project_of
 from server.api.deps import get_collector, name_conflict
 from server.api.sql import MAX_QUERY_CHARS
 from server.sql import SqlError
@@ -63,43 +64,43 @@ class SavedQueryList(BaseModel):
     saved_queries: list[SavedQueryOut]
 
 
-@router.get("", response_model=SavedQueryList, summary="The project's saved queries, by name")
+@router.get(
+    "", dependencies=[Depends(READ)], response_model=SavedQueryList, summary="The project's saved queries, by name"
+)
 async def list_saved_queries(request: Request) -> Any:
     collector = get_collector(request)
-    found = await run_in_threadpool(collector.store.saved_queries.list, collector.settings.project)
+    found = await run_in_threadpool(collector.store.saved_queries.list, project_of(request))
     return {"saved_queries": found}
 
 
-@router.post("", status_code=201, response_model=SavedQueryOut, summary="Save a query")
+@router.post("", dependencies=[Depends(READ)], status_code=201, response_model=SavedQueryOut, summary="Save a query")
 async def create_saved_query(request: Request, body: SavedQueryBody) -> Any:
     collector = get_collector(request)
-    saved = _checked(body, collector.settings.project)
+    saved = _checked(body, project_of(request))
     with name_conflict():
-        return await run_in_threadpool(collector.store.saved_queries.create, collector.settings.project, saved)
+        return await run_in_threadpool(collector.store.saved_queries.create, project_of(request), saved)
 
 
-@router.get("/{query_id}", response_model=SavedQueryOut, summary="One saved query")
+@router.get("/{query_id}", dependencies=[Depends(READ)], response_model=SavedQueryOut, summary="One saved query")
 async def get_saved_query(request: Request, query_id: str) -> Any:
     collector = get_collector(request)
-    found = await run_in_threadpool(collector.store.saved_queries.get, collector.settings.project, query_id)
+    found = await run_in_threadpool(collector.store.saved_queries.get, project_of(request), query_id)
     return _found(found, query_id)
 
 
-@router.put("/{query_id}", response_model=SavedQueryOut, summary="Replace a saved query")
+@router.put("/{query_id}", dependencies=[Depends(READ)], response_model=SavedQueryOut, summary="Replace a saved query")
 async def update_saved_query(request: Request, query_id: str, body: SavedQueryBody) -> Any:
     collector = get_collector(request)
-    saved = _checked(body, collector.settings.project)
+    saved = _checked(body, project_of(request))
     with name_conflict():
-        found = await run_in_threadpool(
-            collector.store.saved_queries.update, collector.settings.project, query_id, saved
-        )
+        found = await run_in_threadpool(collector.store.saved_queries.update, project_of(request), query_id, saved)
     return _found(found, query_id)
 
 
-@router.delete("/{query_id}", status_code=204, summary="Delete a saved query")
+@router.delete("/{query_id}", dependencies=[Depends(READ)], status_code=204, summary="Delete a saved query")
 async def delete_saved_query(request: Request, query_id: str) -> Response:
     collector = get_collector(request)
-    deleted = await run_in_threadpool(collector.store.saved_queries.delete, collector.settings.project, query_id)
+    deleted = await run_in_threadpool(collector.store.saved_queries.delete, project_of(request), query_id)
     _found(deleted or None, query_id)
     return Response(status_code=204)
 

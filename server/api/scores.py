@@ -15,12 +15,13 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Query, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 from starlette.concurrency import run_in_threadpool
 
+from server.api.auth import ADMIN, INGEST, READ, project_of
 from server.api.deps import get_collector, name_conflict
 from server.storage.base import Row
 from server.storage.scores import NewScore, NewScoreConfig, ScoreConflictError, ScoreFilter
@@ -124,13 +125,25 @@ class ScoreConfigList(BaseModel):
 # -- scores ----------------------------------------------------------------------------------
 
 
-@router.post("/scores", status_code=201, response_model=ScoreOut, summary="Score a trace or a span")
+@router.post(
+    "/scores",
+    dependencies=[Depends(INGEST)],
+    status_code=201,
+    response_model=ScoreOut,
+    summary="Score a trace or a span",
+)
 async def create_score(request: Request, body: ScoreIn) -> Any:
     ((row, created),) = await _add(request, [body])
     return JSONResponse(jsonable_encoder(ScoreOut.model_validate(row)), status_code=201 if created else 200)
 
 
-@router.post("/scores/batch", status_code=201, response_model=ScoreList, summary="Store many scores, all or none")
+@router.post(
+    "/scores/batch",
+    dependencies=[Depends(INGEST)],
+    status_code=201,
+    response_model=ScoreList,
+    summary="Store many scores, all or none",
+)
 async def create_scores(request: Request, body: ScoreBatch) -> Any:
     return {"scores": [row for row, _ in await _add(request, body.scores)]}
 
@@ -149,30 +162,30 @@ class ScoreQuery(BaseModel):
     cursor: str | None = Field(None, max_length=1000)
 
 
-@router.get("/scores", response_model=ScoreList, summary="Scores, newest first")
+@router.get("/scores", dependencies=[Depends(READ)], response_model=ScoreList, summary="Scores, newest first")
 async def list_scores(request: Request, query: Annotated[ScoreQuery, Query()]) -> Any:
     collector = get_collector(request)
     filters = ScoreFilter(**query.model_dump(exclude={"limit", "cursor"}))
     try:
         rows, next_cursor = await run_in_threadpool(
-            collector.store.scores.find, collector.settings.project, filters, query.limit, query.cursor
+            collector.store.scores.find, project_of(request), filters, query.limit, query.cursor
         )
     except ValueError as error:  # a cursor that is not one of ours
         raise HTTPException(400, f"bad cursor: {error}") from None
     return {"scores": rows, "next_cursor": next_cursor}
 
 
-@router.delete("/scores/{score_id}", status_code=204, summary="Delete a score")
+@router.delete("/scores/{score_id}", dependencies=[Depends(ADMIN)], status_code=204, summary="Delete a score")
 async def delete_score(request: Request, score_id: str) -> Response:
     collector = get_collector(request)
-    if not await run_in_threadpool(collector.store.scores.delete, collector.settings.project, score_id):
+    if not await run_in_threadpool(collector.store.scores.delete, project_of(request), score_id):
         raise HTTPException(404, f"no score {score_id!r}")
     return Response(status_code=204)
 
 
 async def _add(request: Request, given: Sequence[ScoreIn]) -> list[tuple[Row, bool]]:
     collector = get_collector(request)
-    project = collector.settings.project
+    project = project_of(request)
     wanted = {score.config_id for score in given if score.config_id is not None}
     configs = {}
     if wanted:
@@ -241,24 +254,37 @@ def _fits(config: Row, name: str, data_type: str, value: float | None, label: st
 # -- score configs ---------------------------------------------------------------------------
 
 
-@router.get("/score-configs", response_model=ScoreConfigList, summary="The project's score configs, by name")
+@router.get(
+    "/score-configs",
+    dependencies=[Depends(READ)],
+    response_model=ScoreConfigList,
+    summary="The project's score configs, by name",
+)
 async def list_score_configs(request: Request) -> Any:
     collector = get_collector(request)
-    return {"score_configs": await run_in_threadpool(collector.store.scores.configs, collector.settings.project)}
+    return {"score_configs": await run_in_threadpool(collector.store.scores.configs, project_of(request))}
 
 
-@router.post("/score-configs", status_code=201, response_model=ScoreConfigOut, summary="Define a score")
+@router.post(
+    "/score-configs",
+    dependencies=[Depends(ADMIN)],
+    status_code=201,
+    response_model=ScoreConfigOut,
+    summary="Define a score",
+)
 async def create_score_config(request: Request, body: ScoreConfigIn) -> Any:
     collector = get_collector(request)
     with name_conflict():
         return await run_in_threadpool(
-            collector.store.scores.add_config, collector.settings.project, NewScoreConfig(**body.model_dump())
+            collector.store.scores.add_config, project_of(request), NewScoreConfig(**body.model_dump())
         )
 
 
-@router.delete("/score-configs/{config_id}", status_code=204, summary="Delete a score config")
+@router.delete(
+    "/score-configs/{config_id}", dependencies=[Depends(ADMIN)], status_code=204, summary="Delete a score config"
+)
 async def delete_score_config(request: Request, config_id: str) -> Response:
     collector = get_collector(request)
-    if not await run_in_threadpool(collector.store.scores.delete_config, collector.settings.project, config_id):
+    if not await run_in_threadpool(collector.store.scores.delete_config, project_of(request), config_id):
         raise HTTPException(404, f"no score config {config_id!r}")
     return Response(status_code=204)

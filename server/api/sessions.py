@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
+from server.api.auth import READ, project_of
 from server.api.deps import get_collector
 from server.api.schemas import SessionDetail, SessionList
 from server.storage.base import SessionFilter
@@ -32,13 +33,18 @@ class SessionQuery(BaseModel):
     user_id: str | None = None
 
 
-@router.get("/sessions", response_model=SessionList, summary="Sessions, most recently active first")
+@router.get(
+    "/sessions",
+    dependencies=[Depends(READ)],
+    response_model=SessionList,
+    summary="Sessions, most recently active first",
+)
 async def list_sessions(request: Request, query: Annotated[SessionQuery, Query()]) -> Any:
     collector = get_collector(request)
     filters = SessionFilter(**query.model_dump(exclude={"limit", "cursor"}))
     try:
         page = await run_in_threadpool(
-            collector.store.list_sessions, collector.settings.project, filters, query.limit, query.cursor
+            collector.store.list_sessions, project_of(request), filters, query.limit, query.cursor
         )
     except ValueError as error:  # a cursor that is not one of ours
         raise HTTPException(400, f"bad cursor: {error}") from None
@@ -47,12 +53,15 @@ async def list_sessions(request: Request, query: Annotated[SessionQuery, Query()
 
 # ":path": a session ID is any string the application chose, slashes included ("%2F" arrives
 # decoded, so it needs the path converter too).
-@router.get("/sessions/{session_id:path}", response_model=SessionDetail, summary="One session with its traces")
+@router.get(
+    "/sessions/{session_id:path}",
+    dependencies=[Depends(READ)],
+    response_model=SessionDetail,
+    summary="One session with its traces",
+)
 async def get_session(request: Request, session_id: str) -> Any:
     collector = get_collector(request)
-    found = await run_in_threadpool(
-        collector.store.get_session, collector.settings.project, session_id, MAX_SESSION_TRACES
-    )
+    found = await run_in_threadpool(collector.store.get_session, project_of(request), session_id, MAX_SESSION_TRACES)
     if found is None:
         raise HTTPException(404, f"no such session in this project: {session_id!r}")
     traces, truncated = found.pop("traces"), found.pop("truncated")

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.encoders import jsonable_encoder
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
+from server.api.auth import READ, project_of
 from server.api.deps import get_collector
 from server.settings import MAX_SQL_ROWS
 from server.sql import SqlError, run_query
@@ -48,7 +49,12 @@ class SqlResponse(BaseModel):
     dialect: str
 
 
-@router.post("/sql", response_model=SqlResponse, summary="Run one read-only SQL query over the views")
+@router.post(
+    "/sql",
+    dependencies=[Depends(READ)],
+    response_model=SqlResponse,
+    summary="Run one read-only SQL query over the views",
+)
 async def run_sql(request: Request, body: SqlRequest) -> Any:
     collector = get_collector(request)
     if len(body.query) > MAX_QUERY_CHARS:
@@ -57,7 +63,7 @@ async def run_sql(request: Request, body: SqlRequest) -> Any:
     limit = body.limit or settings.sql_row_limit
     try:
         result = await run_in_threadpool(
-            run_query, collector.store, body.query, settings.project, limit, settings.sql_time_limit
+            run_query, collector.store, body.query, project_of(request), limit, settings.sql_time_limit
         )
     except SqlError as error:
         raise HTTPException(400, str(error)) from None

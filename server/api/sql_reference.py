@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 
+from server.api.auth import READ
 from server.sql import reference
 
 router = APIRouter(prefix="/api/v1/sql", tags=["sql"])
@@ -35,6 +36,11 @@ class Reference(BaseModel):
     examples: list[ExampleOut]
 
 
-@router.get("/reference", response_model=Reference, summary="The documented views and example queries")
+@router.get(
+    "/reference",
+    dependencies=[Depends(READ)],
+    response_model=Reference,
+    summary="The documented views and example queries",
+)
 async def sql_reference() -> Any:
     return {"views": reference.views(), "examples": reference.examples()}

@@ -48,7 +48,7 @@ class Caller:
 
     project_id: str
     role: Role
-    key_id: str
+    key_id: str | None  # None: no key, the server's own project when auth is off
 
 
 def key_hash(key: str) -> str:
@@ -159,7 +159,7 @@ class Access:
             connection.execute(sa.insert(api_keys).values(row))
         return key, _public(row)
 
-    def keys(self, project_id: str | None = None) -> list[Row]:
+    def list_keys(self, project_id: str | None = None) -> list[Row]:
         """Keys (never their hashes), newest first; all projects' when ``project_id`` is None."""
         query = sa.select(api_keys).order_by(api_keys.c.created_at.desc(), api_keys.c.id)
         if project_id is not None:

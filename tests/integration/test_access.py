@@ -75,7 +75,7 @@ def test_a_key_is_shown_once_stored_hashed_and_revoked(store: Store) -> None:
 
     caller = access.authenticate(key)
     assert caller is not None and (caller.project_id, caller.role, caller.key_id) == (project, "ingest", row["id"])
-    [listed] = access.keys(project)
+    [listed] = access.list_keys(project)
     assert listed["last_used_at"] is not None and listed["revoked_at"] is None
     tampered = key[:-1] + ("A" if key[-1] != "A" else "B")
     assert [access.authenticate(text) for text in (tampered, "ssk_nothing", "", key + "x")] == [None] * 4
@@ -121,7 +121,7 @@ def test_the_projects_and_keys_commands(tmp_path: Path) -> None:
 
     store = open_store(f"duckdb:///{database}")
     try:
-        assert store.access.keys() == []
+        assert store.access.list_keys() == []
         assert store.access.projects()[0]["created_at"] <= datetime.now(timezone.utc)
     finally:
         store.close()

@@ -1,0 +1,113 @@
+"""Who is calling: the API key of the request, its project and its role (docs/security.md).
+
+Every route but ``/health`` depends on ``require(role)``, and takes its project from the
+``Caller`` it returns, never from the request's body or parameters. Roles rank: ``ingest``
+(send spans, logs, scores and evaluation results) < ``read`` (read everything, SQL, export) <
+``admin`` (delete, configure, keys).
+
+- A key comes as ``Authorization: Bearer <key>``, ``x-api-key: <key>``, or HTTP Basic with the
+  key as user or password (what Langfuse SDKs send to the OTLP path).
+- With ``auth`` on, a request without a key is a 401. With it off (127.0.0.1 only), a request
+  without a key acts as an admin of the server's own project; a key, when given, still
+  chooses its project and role.
+- A bad key is a 401 whether auth is on or not: a client sending one is misconfigured.
+- Keys are checked against the database at most every ``CACHE_SECONDS`` per key, so that a
+  revoked key stops working within seconds without a query per request.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import threading
+import time
+from collections.abc import Awaitable, Callable
+
+from fastapi import HTTPException, Request
+from starlette.concurrency import run_in_threadpool
+
+from server.api.deps import get_collector
+from server.storage.access import Caller, Role
+
+RANK: dict[str, int] = {"ingest": 0, "read": 1, "admin": 2}
+CACHE_SECONDS = 2.0
+_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="spanscope"'}
+
+
+class KeyCache:
+    """``authenticate(key)`` answers, kept ``CACHE_SECONDS``; keyed by the key's hash."""
+
+    def __init__(self, authenticate: Callable[[str], Caller | None], seconds: float = CACHE_SECONDS) -> None:
+        self._authenticate = authenticate
+        self._seconds = seconds
+        self._answers: dict[str, tuple[float, Caller | None]] = {}
+        self._lock = threading.Lock()
+
+    def lookup(self, key: str) -> Caller | None:
+        digest = hashlib.sha256(key.encode()).hexdigest()
+        now = time.monotonic()
+        with self._lock:
+            cached = self._answers.get(digest)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        caller = self._authenticate(key)
+        with self._lock:
+            if len(self._answers) > 10_000:  # many different bad keys: forget rather than grow
+                self._answers.clear()
+            self._answers[digest] = (now + self._seconds, caller)
+        return caller
+
+
+def presented_key(request: Request) -> str | None:
+    """The key the request carries, if any; 401 for an Authorization header we cannot read."""
+    header = request.headers.get("authorization")
+    if header:
+        scheme, _, value = header.strip().partition(" ")
+        if scheme.lower() == "bearer" and value.strip():
+            return value.strip()
+        if scheme.lower() == "basic":
+            try:
+                user, _, password = base64.b64decode(value.strip(), validate=True).decode().partition(":")
+            except (binascii.Error, UnicodeDecodeError):
+                raise HTTPException(401, "the Basic credentials are not base64 of user:password", _CHALLENGE) from None
+            return password if password.startswith("ssk_") or not user else user
+        raise HTTPException(401, "Authorization must be 'Bearer <API key>' or Basic", _CHALLENGE)
+    key = request.headers.get("x-api-key")
+    return key.strip() if key and key.strip() else None
+
+
+def require(role: Role) -> Callable[[Request], Awaitable[Caller]]:
+    """The dependency of a route that needs ``role`` (or a higher one)."""
+
+    async def caller(request: Request) -> Caller:
+        collector = get_collector(request)
+        key = presented_key(request)
+        if key is None:
+            if collector.settings.auth:
+                raise HTTPException(401, "an API key is required: Authorization: Bearer <key>", _CHALLENGE)
+            found: Caller | None = Caller(collector.settings.project, "admin", None)
+        else:
+            found = await run_in_threadpool(collector.keys.lookup, key)
+        if found is None:
+            raise HTTPException(401, "the API key is not valid: unknown, malformed or revoked", _CHALLENGE)
+        if RANK[found.role] < RANK[role]:
+            raise HTTPException(403, f"this key's role is {found.role}; this needs {role} or above")
+        request.state.caller = found
+        return found
+
+    caller.required_role = role  # type: ignore[attr-defined]  # read by the route inventory test
+    return caller
+
+
+def project_of(request: Request) -> str:
+    """The project of the request's caller, as ``require`` found it for the route."""
+    caller: Caller | None = getattr(request.state, "caller", None)
+    if caller is None:  # a route without require(): a bug the route inventory test catches
+        raise RuntimeError(f"{request.url.path} has no authorization dependency")
+    return caller.project_id
+
+
+INGEST = require("ingest")
+READ = require("read")
+ADMIN = require("admin")
