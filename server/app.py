@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 from starlette.requests import Request
 
 from server.api import (
+    admin,
     datasets,
     diff,
     export,
@@ -77,6 +78,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
     app.include_router(datasets.router)
     app.include_router(runs.router)
     app.include_router(diff.router)
+    app.include_router(admin.router)
     app.include_router(read.health_router)
 
     @app.exception_handler(RequestValidationError)

@@ -101,10 +101,10 @@ def test_the_projects_and_keys_commands(tmp_path: Path) -> None:
     created = run("keys", "create", "--project", "team-a", "--role", "read", "--name", "grafana", database=database)
     assert created.returncode == 0, created.stderr
     key = created.stdout.splitlines()[-1]
-    key_id = key.split("_")[1]
+    key_id = key[len("ssk_") : len("ssk_") + 16]
     listed = run("keys", "list", database=database)
     assert key_id in listed.stdout and "team-a" in listed.stdout and "grafana" in listed.stdout
-    assert key.split("_")[2] not in listed.stdout, "the secret is never shown again"
+    assert key[len("ssk_") + 17 :] not in listed.stdout, "the secret is never shown again"
 
     refused = run("projects", "delete", "team-a", database=database)
     assert (refused.returncode, refused.stderr.strip()) == (

@@ -53,14 +53,18 @@ def world(backend: Backend) -> Iterator[World]:
     store = open_store(backend.url)
     try:
         keys = {}
+        project_ids = {}
         for project in ("team-a", "team-b"):
-            project_id = store.access.create_project(project)["id"]
+            project_ids[project] = project_id = store.access.create_project(project)["id"]
             for role in ("admin", "read", "ingest"):
                 keys[f"{project[-1]}-{role}"] = store.access.create_key(project_id, role, f"{role} key")[0]
+        keys["server-admin"] = store.access.create_key("default", "admin", "operator")[0]
     finally:
         store.close()
     with running_collector(backend.url, auth=True, ingest_workers=0) as collector:
-        yield World(collector, keys, _fill_project_b(collector, keys["b-admin"]))
+        ids = _fill_project_b(collector, keys["b-admin"])
+        ids |= {"project_id": project_ids["team-b"], "key_id": keys["b-read"][len("ssk_") : len("ssk_") + 16]}
+        yield World(collector, keys, ids)
 
 
 def _fill_project_b(collector: RunningCollector, key: str) -> dict[str, str]:
@@ -165,13 +169,15 @@ def test_no_key_bad_key_and_small_roles_are_refused_everywhere(world: World) -> 
 
 
 def test_another_projects_rows_are_as_missing_as_rows_that_do_not_exist(world: World) -> None:
-    b_data = ("b-secret", "b-score", "b-config", "b-data", "b-run", "b-query")  # what only B may read
+    b_data = ("b-secret", "b-score", "b-config", "b-data", "b-run", "b-query", "team-b", world.ids["key_id"])
     for method, path, _ in _routes(world.collector):
         if method != "GET" or path.startswith("/v1/"):
             continue
         response = _call(world, method, path, world.keys["a-admin"])
         assert not any(name in response.text for name in b_data), (path, response.text[:300])
-        if "{" in path or path in ("/api/v1/diff/traces", "/api/v1/diff/runs"):
+        if path == "/api/v1/projects" or path.startswith("/api/v1/projects/"):
+            assert response.status_code == 403, (path, response.text)  # for server admins only
+        elif "{" in path or path in ("/api/v1/diff/traces", "/api/v1/diff/runs"):
             # The very answer A gets for rows that exist nowhere (the IDs it sent aside).
             missing = _call(world, method, path, world.keys["a-admin"], nowhere=True)
             assert response.status_code == missing.status_code == 404, (path, response.text)
@@ -236,4 +242,49 @@ def test_keys_never_reach_the_logs(world: World, caplog: pytest.LogCaptureFixtur
     world.collector.client.get("/api/v1/traces", headers=_headers("ssk_0123456789abcdef_" + "y" * 43))
     logged = caplog.text
     assert logged, "the collector logged something to search"
-    assert not any(key in logged or key.split("_")[2] in logged for key in world.keys.values())
+    secrets = [key[len("ssk_") + 17 :] for key in world.keys.values()]  # after "ssk_<16 hex id>_"
+    leaked = [line for line in logged.splitlines() for secret in secrets if secret in line]
+    assert not leaked, leaked[:3]
+
+
+def test_a_project_admin_manages_its_own_keys_only(world: World) -> None:
+    client, admin = world.collector.client, _headers(world.keys["a-admin"])
+    assert _ok(client.get("/api/v1/project", headers=_headers(world.keys["a-read"])))["name"] == "team-a"
+    created = _ok(client.post("/api/v1/keys", json={"role": "read", "name": "grafana"}, headers=admin))
+    key = created["key"]
+    assert key.startswith(f"ssk_{created['id']}_") and created["role"] == "read"
+    listed = _ok(client.get("/api/v1/keys", headers=admin))["keys"]
+    assert created["id"] in {row["id"] for row in listed} and key not in str(listed)
+    assert "secret_hash" not in listed[0] and "key" not in listed[0]
+    assert _ok(client.get("/api/v1/traces", headers=_headers(key)))["traces"] == []
+
+    theirs = client.delete(f"/api/v1/keys/{world.ids['key_id']}", headers=admin)
+    assert (theirs.status_code, theirs.json()["detail"]) == (404, f"no API key '{world.ids['key_id']}'")
+    assert _ok(client.delete(f"/api/v1/keys/{created['id']}", headers=admin))["revoked_at"] is not None
+    bad_role = client.post("/api/v1/keys", json={"role": "owner"}, headers=admin)
+    assert bad_role.status_code == 422 and "role" in bad_role.json()["detail"]
+
+
+def test_a_server_admin_manages_projects(world: World) -> None:
+    client, operator = world.collector.client, _headers(world.keys["server-admin"])
+    created = _ok(client.post("/api/v1/projects", json={"name": "team-c"}, headers=operator))
+    taken = client.post("/api/v1/projects", json={"name": "team-c"}, headers=operator)
+    assert (taken.status_code, taken.json()["detail"]) == (409, "a project named 'team-c' exists already")
+    renamed = _ok(client.patch(f"/api/v1/projects/{created['id']}", json={"name": "team-d"}, headers=operator))
+    assert renamed["name"] == "team-d"
+    names = {row["name"] for row in _ok(client.get("/api/v1/projects", headers=operator))["projects"]}
+    assert names == {"default", "team-a", "team-b", "team-d"}
+    unconfirmed = client.delete(
+        f"/api/v1/projects/{world.ids['project_id']}", params={"confirm": "oops"}, headers=operator
+    )
+    assert unconfirmed.status_code == 400 and "nothing deleted" in unconfirmed.json()["detail"]
+    own = client.delete("/api/v1/projects/default", params={"confirm": "default"}, headers=operator)
+    assert own.status_code == 400
+    gone = client.delete(f"/api/v1/projects/{world.ids['project_id']}", params={"confirm": "team-b"}, headers=operator)
+    assert gone.status_code == 204
+    assert client.get("/api/v1/traces", headers=_headers(world.keys["b-read"])).status_code == 401, "its keys went too"
+    refused = client.post("/api/v1/projects", json={"name": "team-e"}, headers=_headers(world.keys["a-admin"]))
+    assert (refused.status_code, refused.json()["detail"]) == (
+        403,
+        "managing projects needs an admin key of the server's own project",
+    )
