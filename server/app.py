@@ -32,6 +32,7 @@ from server.api import (
 )
 from server.api.auth import KeyCache
 from server.api.deps import Collector
+from server.api.limits import ProjectLimits
 from server.ingest_work import IngestPool, tune_for_ingest
 from server.settings import ServerSettings
 from server.storage import migrate, open_store
@@ -52,7 +53,8 @@ def create_app(settings: ServerSettings) -> FastAPI:
         store.access.ensure_project(settings.project)
         writer = SpanWriter(store, max_queue_spans=settings.max_queue_spans, max_batch_spans=settings.max_batch_spans)
         pool = IngestPool(settings.ingest_workers, backend)
-        app.state.collector = Collector(settings, store, writer, pool, KeyCache(store.access.authenticate))
+        limits = ProjectLimits(settings.ingest_spans_per_second, settings.sql_concurrency)
+        app.state.collector = Collector(settings, store, writer, pool, KeyCache(store.access.authenticate), limits)
         try:
             yield
         finally:

@@ -34,6 +34,13 @@ def _count(text: str) -> int:
     return number
 
 
+def _rate(text: str) -> float:
+    number = float(text)
+    if not number >= 0 or number == float("inf"):
+        raise ValueError(f"expected a number of spans a second from 0 (no limit), got {text!r}")
+    return number
+
+
 def _port(text: str) -> int:
     number = int(text)
     if not 0 <= number <= 65535:
@@ -77,6 +84,13 @@ SERVER_SETTINGS: tuple[Setting, ...] = (
         False,
         parse_bool,
     ),
+    Setting(
+        "ingest_spans_per_second",
+        "Spans a project may send a second (bursts of two seconds' worth); above it: 429. 0: no limit.",
+        100_000.0,
+        _rate,
+    ),
+    Setting("sql_concurrency", "SQL queries a project may run at once; more get 429.", 4, parse_positive_int),
     Setting("sql_time_limit", "Seconds a POST /api/v1/sql query may run; then it stops.", 10.0, parse_positive_float),
     Setting("sql_row_limit", "Rows POST /api/v1/sql returns when the request gives no limit.", 1000, _sql_rows),
     Setting(
@@ -100,6 +114,8 @@ class ServerSettings:
     retry_after: int = 1
     project: str = "default"
     auth: bool = False
+    ingest_spans_per_second: float = 100_000.0
+    sql_concurrency: int = 4
     sql_time_limit: float = 10.0
     sql_row_limit: int = 1000
     ingest_workers: int = 0

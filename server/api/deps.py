@@ -20,6 +20,7 @@ from server.writer import SpanWriter
 
 if TYPE_CHECKING:
     from server.api.auth import KeyCache
+    from server.api.limits import ProjectLimits
     from server.otlp.logs import LogRecord
 
 
@@ -30,6 +31,7 @@ class Collector:
     writer: SpanWriter
     ingest: IngestPool
     keys: KeyCache  # API keys, checked against the store every few seconds at most
+    limits: ProjectLimits  # spans a second and SQL queries at once, per project
     counters: Counter[str] = field(default_factory=Counter)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 

@@ -2,8 +2,9 @@
 
 Status codes (ARCHITECTURE.md decision 3, CONVENTIONS.md): 200 only after commit (with
 ``partial_success`` when some spans were invalid), 400 malformed body, 413 too large
-after decompression, 415 unknown content type or encoding, 503 + Retry-After when the
-queue is full or the database has a transient fault. Never 500 for a transient cause.
+after decompression, 415 unknown content type or encoding, 429 + Retry-After when the
+project sends more spans a second than its limit, 503 + Retry-After when the queue is full
+or the database has a transient fault. Never 500 for a transient cause.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from starlette.concurrency import run_in_threadpool
 
 from server.api.auth import INGEST
 from server.api.deps import Collector, get_collector
+from server.api.limits import OverLimitError
 from server.otlp.body import read_body
 from server.otlp.errors import BodyTooLarge, OtlpDecodeError, UnsupportedContentType, UnsupportedEncoding
 from server.otlp.logs import decode_logs
@@ -97,6 +99,8 @@ async def _ingest(request: Request, caller: Caller, handler: Handler) -> Respons
         return _error(415, str(error), content_type)
     except QueueFull as full:
         return _error(503, f"the collector is busy ({full}); retry", content_type, retry_after)
+    except OverLimitError as over:
+        return _error(429, str(over), content_type, over.retry_after)
     except TimeoutError:
         return _error(503, "the database did not commit in time; retry", content_type, retry_after)
     except TransientStorageError as error:
@@ -108,6 +112,7 @@ async def _ingest(request: Request, caller: Caller, handler: Handler) -> Respons
 
 def _store_traces(collector: Collector, body: bytes, content_type: str, project: str) -> Accepted:
     prepared = collector.ingest.prepare(body, content_type, project)
+    collector.limits.admit_spans(project, prepared.received)
     answer_type = _answer_type(content_type)
     commit = collector.writer.submit_prepared(prepared.batch, prepared.scores, project)
     collector.count("spans_received", prepared.received)

@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from server.api.auth import READ, project_of
 from server.api.deps import get_collector
+from server.api.limits import OverLimitError
 from server.settings import MAX_SQL_ROWS
 from server.sql import SqlError, run_query
 from server.sql.parse import DIALECT
@@ -61,10 +62,14 @@ async def run_sql(request: Request, body: SqlRequest) -> Any:
         raise HTTPException(413, f"query is {len(body.query):,} characters; the most is {MAX_QUERY_CHARS:,}")
     settings = collector.settings
     limit = body.limit or settings.sql_row_limit
+    project = project_of(request)
     try:
-        result = await run_in_threadpool(
-            run_query, collector.store, body.query, project_of(request), limit, settings.sql_time_limit
-        )
+        with collector.limits.sql_slot(project):
+            result = await run_in_threadpool(
+                run_query, collector.store, body.query, project, limit, settings.sql_time_limit
+            )
+    except OverLimitError as over:
+        raise HTTPException(429, str(over), {"Retry-After": str(over.retry_after)}) from None
     except SqlError as error:
         raise HTTPException(400, str(error)) from None
     except TransientStorageError as error:
