@@ -34,6 +34,7 @@ from server.api.auth import KeyCache
 from server.api.deps import Collector
 from server.api.limits import ProjectLimits
 from server.ingest_work import IngestPool, tune_for_ingest
+from server.retention import RetentionSweeper
 from server.settings import ServerSettings
 from server.storage import migrate, open_store
 from server.storage.base import TransientStorageError
@@ -54,10 +55,15 @@ def create_app(settings: ServerSettings) -> FastAPI:
         writer = SpanWriter(store, max_queue_spans=settings.max_queue_spans, max_batch_spans=settings.max_batch_spans)
         pool = IngestPool(settings.ingest_workers, backend)
         limits = ProjectLimits(settings.ingest_spans_per_second, settings.sql_concurrency)
-        app.state.collector = Collector(settings, store, writer, pool, KeyCache(store.access.authenticate), limits)
+        app.state.collector = collector = Collector(
+            settings, store, writer, pool, KeyCache(store.access.authenticate), limits
+        )
+        sweeper = RetentionSweeper(store, settings.retention_check_seconds, collector.count)
+        sweeper.start()
         try:
             yield
         finally:
+            sweeper.close()
             writer.close()
             pool.close()
             store.close()

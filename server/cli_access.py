@@ -75,8 +75,11 @@ def project_create(
 def project_list(db: Db = None) -> None:
     """List the projects."""
     with _store(db) as store:
-        rows = [[row["name"], row["id"], _when(row["created_at"])] for row in store.access.projects()]
-    _table(rows, ["NAME", "ID", "CREATED"])
+        rows = [
+            [row["name"], row["id"], _when(row["created_at"]), row["retention_days"] or "-"]
+            for row in store.access.projects()
+        ]
+    _table(rows, ["NAME", "ID", "CREATED", "RETENTION DAYS"])
 
 
 @projects_app.command("rename")
@@ -89,6 +92,21 @@ def project_rename(
     with _store(db) as store:
         project = store.access.rename_project(name, new_name)
     typer.echo(f"renamed project {name} to {project['name']}")
+
+
+@projects_app.command("retention")
+def project_retention(
+    name: Annotated[str, typer.Argument(help="The project's name or id.")],
+    days: Annotated[str, typer.Argument(help="Days to keep traces (by start time), or 'off' to keep them.")],
+    db: Db = None,
+) -> None:
+    """Keep a project's traces for so many days; older ones are deleted in the background."""
+    if days != "off" and not days.isdigit():
+        raise _fail(f"days must be a whole number or 'off', not {days!r}", 2)
+    with _store(db) as store:
+        project = store.access.set_retention(name, None if days == "off" else int(days))
+    kept = "for ever" if project["retention_days"] is None else f"{project['retention_days']} days"
+    typer.echo(f"project {project['name']} keeps its traces {kept}")
 
 
 @projects_app.command("delete")

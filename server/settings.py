@@ -90,6 +90,12 @@ SERVER_SETTINGS: tuple[Setting, ...] = (
         100_000.0,
         _rate,
     ),
+    Setting(
+        "retention_check_seconds",
+        "Seconds between passes that delete traces past their project's retention.",
+        300.0,
+        parse_positive_float,
+    ),
     Setting("sql_concurrency", "SQL queries a project may run at once; more get 429.", 4, parse_positive_int),
     Setting("sql_time_limit", "Seconds a POST /api/v1/sql query may run; then it stops.", 10.0, parse_positive_float),
     Setting("sql_row_limit", "Rows POST /api/v1/sql returns when the request gives no limit.", 1000, _sql_rows),
@@ -116,6 +122,7 @@ class ServerSettings:
     auth: bool = False
     ingest_spans_per_second: float = 100_000.0
     sql_concurrency: int = 4
+    retention_check_seconds: float = 300.0
     sql_time_limit: float = 10.0
     sql_row_limit: int = 1000
     ingest_workers: int = 0

@@ -27,6 +27,13 @@ class ProjectOut(BaseModel):
     id: str
     name: str
     created_at: datetime
+    retention_days: int | None = Field(description="Traces older than this are deleted; None: kept for ever")
+
+
+class RetentionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    retention_days: int | None = Field(ge=1, le=36_500)
 
 
 class ProjectList(BaseModel):
@@ -78,6 +85,13 @@ async def own_project(request: Request) -> Any:
     collector = get_collector(request)
     with answer_refusals():
         return await run_in_threadpool(collector.store.access.project, project_of(request))
+
+
+@router.patch("/project", dependencies=[Depends(ADMIN)], response_model=ProjectOut, summary="Set the retention")
+async def set_retention(request: Request, body: RetentionIn) -> Any:
+    collector = get_collector(request)
+    with answer_refusals():
+        return await run_in_threadpool(collector.store.access.set_retention, project_of(request), body.retention_days)
 
 
 @router.get("/keys", dependencies=[Depends(ADMIN)], response_model=KeyList, summary="The project's API keys")

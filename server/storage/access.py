@@ -30,7 +30,7 @@ import sqlalchemy as sa
 from .base import Row
 from .errors import NotFoundError, RefusedError
 from .names import NameTakenError, name_taken
-from .tables import api_keys, metadata, projects
+from .tables import api_keys, metadata, project_retention, projects
 
 Role = Literal["ingest", "read", "admin"]
 ROLES: tuple[Role, ...] = get_args(Role)
@@ -76,12 +76,13 @@ class Access:
     # -- projects ---------------------------------------------------------------------------------
 
     def projects(self) -> list[Row]:
+        """Every project, by name, with its ``retention_days`` (None: kept for ever)."""
         with self._translate_errors(), self._engine.connect() as connection:
-            return [dict(row._mapping) for row in connection.execute(sa.select(projects).order_by(projects.c.name))]
+            return [dict(row._mapping) for row in connection.execute(_with_retention().order_by(projects.c.name))]
 
     def project(self, name_or_id: str) -> Row:
         """The project with this name, else with this id. Raises ``NotFoundError``."""
-        query = sa.select(projects).where(sa.or_(projects.c.name == name_or_id, projects.c.id == name_or_id))
+        query = _with_retention().where(sa.or_(projects.c.name == name_or_id, projects.c.id == name_or_id))
         with self._translate_errors(), self._engine.connect() as connection:
             found = [dict(row._mapping) for row in connection.execute(query)]
         if not found:
@@ -100,7 +101,7 @@ class Access:
             if connection.execute(taken).first() is not None:
                 raise NameTakenError(name, "project")
             connection.execute(sa.insert(projects).values(row))
-        return row
+        return {**row, "retention_days": None}
 
     def ensure_project(self, project_id: str) -> None:
         """The project ``project_id`` exists: the server's own, for use without keys. Created
@@ -122,6 +123,18 @@ class Access:
                 raise NameTakenError(new_name, "project")
             connection.execute(sa.update(projects).where(projects.c.id == project["id"]).values(name=new_name))
         return {**project, "name": new_name}
+
+    def set_retention(self, name_or_id: str, days: int | None) -> Row:
+        """Keep the project's traces ``days`` days (by start time), or for ever with None."""
+        if days is not None and not 1 <= days <= 36_500:
+            raise RefusedError(f"retention is 1 to 36,500 days, or none; not {days}")
+        project = self.project(name_or_id)
+        table = project_retention
+        with self._translate_errors(), self._engine.begin() as connection:
+            connection.execute(sa.delete(table).where(table.c.project_id == project["id"]))
+            if days is not None:
+                connection.execute(sa.insert(table).values(project_id=project["id"], days=days))
+        return {**project, "retention_days": days}
 
     def delete_project(self, name_or_id: str) -> dict[str, int]:
         """The project and all of its data, in one transaction; how many rows went, per table."""
@@ -194,6 +207,12 @@ class Access:
             with self._translate_errors(), self._engine.begin() as connection:
                 connection.execute(sa.update(api_keys).where(api_keys.c.id == found.id).values(last_used_at=now))
         return Caller(found.project_id, found.role, found.id)
+
+
+def _with_retention() -> sa.Select[tuple[str, str, datetime, int | None]]:
+    retention = project_retention.c
+    joined = projects.outerjoin(project_retention, retention.project_id == projects.c.id)
+    return sa.select(*projects.c, retention.days.label("retention_days")).select_from(joined)
 
 
 def _public(row: Row) -> Row:

@@ -158,6 +158,11 @@ class Store(Protocol):
         """
         ...
 
+    def delete_expired(self, project_id: str, before: datetime, limit: int) -> int:
+        """Delete up to ``limit`` whole traces of the project that started before ``before``,
+        oldest first, in one transaction; return how many (``server.storage.retention``)."""
+        ...
+
     def span_names(self, project_id: str, trace_ids: Sequence[str]) -> list[Row]:
         """Per span name and kind over the traces ``trace_ids``: ``spans``, ``errors``,
         ``duration_ms``, ``self_ms`` (less the children's time) and ``cost_usd`` (sums), for

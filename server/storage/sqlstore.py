@@ -16,7 +16,7 @@ from sqlalchemy.dialects import postgresql
 
 from server.model import LogMessages, SpanRecord
 
-from . import buckets, metrics, queries, sessions
+from . import buckets, metrics, queries, retention, sessions
 from .access import Access
 from .base import PreparedBatch, Row, SessionFilter, SessionPage, TraceFilter, TracePage, TransientStorageError
 from .batch import json_text, scrub
@@ -130,6 +130,10 @@ class SqlStore:
             found = connection.execute(sessions.session_traces(project_id, session_id, max_traces + 1))
             rows = [dict(row._mapping) for row in found]
         return {**summary._mapping, "traces": rows[:max_traces], "truncated": len(rows) > max_traces}
+
+    def delete_expired(self, project_id: str, before: datetime, limit: int) -> int:
+        self._refresh_summaries()  # a queued summary (DuckDB) is folded first, or it would come back
+        return retention.delete_expired(self._engine, self._translate_errors, project_id, before, limit)
 
     def span_names(self, project_id: str, trace_ids: Sequence[str]) -> list[Row]:
         if not trace_ids:

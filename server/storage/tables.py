@@ -28,6 +28,14 @@ projects = sa.Table(
     sa.Column("created_at", Timestamp, nullable=False),
 )
 
+# Days a project keeps its traces (docs/security.md); no row: for ever.
+project_retention = sa.Table(
+    "project_retention",
+    metadata,
+    sa.Column("project_id", sa.Text(), primary_key=True),
+    sa.Column("days", sa.Integer(), nullable=False),
+)
+
 # API keys (docs/security.md): the key itself is never stored, only its SHA-256.
 api_keys = sa.Table(
     "api_keys",

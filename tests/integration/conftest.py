@@ -46,6 +46,7 @@ DATA_TABLES = (
     "runs",
     "run_results",
     "api_keys",
+    "project_retention",
 )
 
 

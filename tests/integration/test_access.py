@@ -113,6 +113,10 @@ def test_the_projects_and_keys_commands(tmp_path: Path) -> None:
     )
     missing = run("keys", "create", "--project", "team-b", "--role", "read", database=database)
     assert (missing.returncode, missing.stderr.strip()) == (1, "error: no project 'team-b'")
+    kept = run("projects", "retention", "team-a", "30", database=database)
+    assert (kept.returncode, kept.stdout.strip()) == (0, "project team-a keeps its traces 30 days")
+    assert run("projects", "retention", "team-a", "soon", database=database).returncode == 2
+    assert "30" in run("projects", "list", database=database).stdout
     revoked = run("keys", "revoke", key_id, database=database)
     assert revoked.returncode == 0 and "revoked key" in revoked.stdout
     deleted = run("projects", "delete", "team-a", "--yes", database=database)
