@@ -33,6 +33,7 @@ from server.api import (
 from server.api.auth import KeyCache
 from server.api.deps import Collector
 from server.api.limits import ProjectLimits
+from server.api.schemas import ERROR_RESPONSES
 from server.ingest_work import IngestPool, tune_for_ingest
 from server.retention import RetentionSweeper
 from server.settings import ServerSettings
@@ -75,18 +76,18 @@ def create_app(settings: ServerSettings) -> FastAPI:
         lifespan=lifespan,
     )
     app.include_router(ingest.router)
-    app.include_router(read.router)
-    app.include_router(sessions.router)
-    app.include_router(metrics.router)
-    app.include_router(sql.router)
-    app.include_router(export.router)
-    app.include_router(sql_reference.router)
-    app.include_router(saved_queries.router)
-    app.include_router(scores.router)
-    app.include_router(datasets.router)
-    app.include_router(runs.router)
-    app.include_router(diff.router)
-    app.include_router(admin.router)
+    app.include_router(read.router, responses=ERROR_RESPONSES)
+    app.include_router(sessions.router, responses=ERROR_RESPONSES)
+    app.include_router(metrics.router, responses=ERROR_RESPONSES)
+    app.include_router(sql.router, responses=ERROR_RESPONSES)
+    app.include_router(export.router, responses=ERROR_RESPONSES)
+    app.include_router(sql_reference.router, responses=ERROR_RESPONSES)
+    app.include_router(saved_queries.router, responses=ERROR_RESPONSES)
+    app.include_router(scores.router, responses=ERROR_RESPONSES)
+    app.include_router(datasets.router, responses=ERROR_RESPONSES)
+    app.include_router(runs.router, responses=ERROR_RESPONSES)
+    app.include_router(diff.router, responses=ERROR_RESPONSES)
+    app.include_router(admin.router, responses=ERROR_RESPONSES)
     app.include_router(read.health_router)
 
     @app.exception_handler(RequestValidationError)

@@ -17,10 +17,11 @@ from starlette.concurrency import run_in_threadpool
 
 from server.api.auth import ADMIN, READ, project_of
 from server.api.deps import get_collector
+from server.api.json_values import CleanJsonRoute
 from server.api.refusals import answer_refusals
 from server.storage.access import Caller, Role
 
-router = APIRouter(prefix="/api/v1", tags=["projects and keys"])
+router = APIRouter(prefix="/api/v1", tags=["projects and keys"], route_class=CleanJsonRoute)
 
 
 class ProjectOut(BaseModel):

@@ -23,14 +23,14 @@ from server.api import dataset_files
 from server.api.auth import ADMIN, INGEST, READ, project_of
 from server.api.deps import get_collector
 from server.api.ingest import request_body
-from server.api.json_values import JsonObject, JsonValue
+from server.api.json_values import CleanJsonRoute, JsonObject, JsonValue
 from server.api.refusals import answer_refusals
 from server.api.scores import Key, Name, SpanId, TraceId
 from server.otlp.errors import BodyTooLarge, OtlpDecodeError, UnsupportedEncoding
 from server.storage.base import Row
 from server.storage.datasets import NewDataset, NewExample
 
-router = APIRouter(prefix="/api/v1/datasets", tags=["datasets"])
+router = APIRouter(prefix="/api/v1/datasets", tags=["datasets"], route_class=CleanJsonRoute)
 
 MAX_EXAMPLES = 10_000  # per JSON call
 MAX_IMPORT_BYTES = 50 * 1024 * 1024  # after decompression

@@ -32,6 +32,8 @@ router = APIRouter(prefix="/api/v1", tags=["export"])
     "/export/spans",
     dependencies=[Depends(READ)],
     summary="Every span of the project in start time order, as JSON Lines or Parquet",
+    response_class=StreamingResponse,
+    responses={200: {"description": "The spans, streamed", "content": {f.media_type: {} for f in FORMATS.values()}}},
 )
 async def export_spans(
     request: Request,

@@ -19,12 +19,12 @@ from starlette.concurrency import run_in_threadpool
 
 from server.api.auth import ADMIN, INGEST, READ, project_of
 from server.api.deps import get_collector
-from server.api.json_values import JsonObject, JsonValue
+from server.api.json_values import CleanJsonRoute, JsonObject, JsonValue
 from server.api.refusals import answer_refusals
 from server.api.scores import Key, Name, TraceId
 from server.storage.runs import NewResult
 
-router = APIRouter(prefix="/api/v1/runs", tags=["runs"])
+router = APIRouter(prefix="/api/v1/runs", tags=["runs"], route_class=CleanJsonRoute)
 
 MAX_RESULTS = 10_000  # per call
 

@@ -18,12 +18,13 @@ from starlette.concurrency import run_in_threadpool
 
 from server.api.auth import READ, project_of
 from server.api.deps import get_collector, name_conflict
+from server.api.json_values import CleanJsonRoute
 from server.api.sql import MAX_QUERY_CHARS
 from server.sql import SqlError
 from server.sql.execute import prepare
 from server.storage.saved_queries import SavedQuery
 
-router = APIRouter(prefix="/api/v1/saved-queries", tags=["sql"])
+router = APIRouter(prefix="/api/v1/saved-queries", tags=["sql"], route_class=CleanJsonRoute)
 
 ColumnName = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 

@@ -178,3 +178,28 @@ class Metrics(BaseModel):
     timeline: list[TimelineBucket] = Field(description="Per bucket of trace start; empty buckets are left out.")
     by_model: list[ModelBucket] = Field(description="Per bucket of span start and model, over spans with a model.")
     by_span_name: list[SpanNameStats] = Field(description="The 50 (name, kind) pairs with the most total duration.")
+
+
+class ErrorOut(BaseModel):
+    """Every refusal of the query API: what is wrong, in one readable line."""
+
+    detail: str
+
+
+# The refusals any query API route may answer (docs/server.md, docs/security.md), documented
+# on each so that clients and schema checkers know them.
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorOut, "description": meaning}
+    for status, meaning in {
+        400: "The request breaks a rule of the data (the message says which)",
+        401: "No API key while auth is on, or an unknown, malformed or revoked one",
+        403: "The key's role may not do this",
+        404: "No such row in the caller's project",
+        409: "The name is taken in the project",
+        413: "The request is too large",
+        415: "The body's content type is not one this route reads",
+        422: "A parameter or a field of the body is malformed (the message names it)",
+        429: "Over the project's limit; retry after Retry-After seconds",
+        503: "The database is briefly unavailable; retry",
+    }.items()
+}

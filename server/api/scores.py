@@ -23,10 +23,11 @@ from starlette.concurrency import run_in_threadpool
 
 from server.api.auth import ADMIN, INGEST, READ, project_of
 from server.api.deps import get_collector, name_conflict
+from server.api.json_values import CleanJsonRoute
 from server.storage.base import Row
 from server.storage.scores import NewScore, NewScoreConfig, ScoreConflictError, ScoreFilter
 
-router = APIRouter(prefix="/api/v1", tags=["scores"])
+router = APIRouter(prefix="/api/v1", tags=["scores"], route_class=CleanJsonRoute)
 
 MAX_BATCH = 1000
 DataType = Literal["numeric", "boolean", "categorical"]

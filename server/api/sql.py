@@ -17,13 +17,14 @@ from starlette.concurrency import run_in_threadpool
 
 from server.api.auth import READ, project_of
 from server.api.deps import get_collector
+from server.api.json_values import CleanJsonRoute
 from server.api.limits import OverLimitError
 from server.settings import MAX_SQL_ROWS
 from server.sql import SqlError, run_query
 from server.sql.parse import DIALECT
 from server.storage.base import TransientStorageError
 
-router = APIRouter(prefix="/api/v1", tags=["sql"])
+router = APIRouter(prefix="/api/v1", tags=["sql"], route_class=CleanJsonRoute)
 
 MAX_QUERY_CHARS = 100_000
 

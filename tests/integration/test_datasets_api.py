@@ -311,3 +311,17 @@ def test_nan_an_empty_example_list_and_a_bad_version_are_refused(collector: Runn
     assert "query.version" in detail(collector.client.get(f"{path}/examples", params={"version": -1}), 422)
     assert "query.format" in detail(collector.client.get(f"{path}/export", params={"format": "xml"}), 422)
     assert created(collector.client.get(path), 200)["version"] == 1
+
+
+def test_json_the_database_cannot_hold_is_refused_or_made_storable(collector: RunningCollector) -> None:
+    """A lone UTF-16 surrogate becomes U+FFFD (a pair stays one character); an integer beyond
+    64 bits is a 422 that says how to send it."""
+    body = '{"name": "odd", "examples": [{"input": "\\ud800 and \\ud83d\\ude0d", "metadata": {"\\udc00": 1}}]}'
+    created = collector.client.post("/api/v1/datasets", content=body, headers={"content-type": "application/json"})
+    assert created.status_code == 201, created.text
+    [example] = collector.client.get(f"/api/v1/datasets/{created.json()['id']}/examples").json()["examples"]
+    assert (example["input"], example["metadata"]) == ("\ufffd and \U0001f60d", {"\ufffd": 1})
+    huge = '{"name": "huge", "examples": [{"input": 102035820899036183332632133632}]}'
+    refused = collector.client.post("/api/v1/datasets", content=huge, headers={"content-type": "application/json"})
+    assert refused.status_code == 422
+    assert "integers must fit in 64 bits; send 102035820899036183332632133632 as a string" in refused.json()["detail"]
