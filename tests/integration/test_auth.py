@@ -288,3 +288,40 @@ def test_a_server_admin_manages_projects(world: World) -> None:
         403,
         "managing projects needs an admin key of the server's own project",
     )
+
+
+# A body each write route accepts, so that only the project can make it fail.
+WRITE_BODIES: dict[tuple[str, str], Any] = {
+    ("POST", "/api/v1/datasets/{dataset_id}/examples"): {"examples": [{"input": "x"}]},
+    ("POST", "/api/v1/datasets/{dataset_id}/import"): None,  # a file: sent as JSON Lines below
+    ("POST", "/api/v1/runs/{run_id}/results"): {"results": [{"example_id": "b-example", "output": "x"}]},
+    ("PATCH", "/api/v1/runs/{run_id}"): {"status": "completed"},
+    ("PUT", "/api/v1/saved-queries/{query_id}"): {"name": "mine now", "query": "SELECT 1"},
+}
+
+
+def _b_rows(world: World) -> str:
+    """Project B's rows as its own admin reads them: unchanged by anything A does."""
+    client, headers = world.collector.client, _headers(world.keys["b-admin"])
+    paths = ["/api/v1/traces", "/api/v1/scores", "/api/v1/score-configs", "/api/v1/datasets", "/api/v1/runs"]
+    paths += ["/api/v1/saved-queries", f"/api/v1/datasets/{world.ids['dataset_id']}/examples", "/api/v1/keys"]
+    return "\n".join(client.get(path, headers=headers).text for path in paths)
+
+
+def test_writes_and_deletes_on_another_projects_rows_are_404_and_change_nothing(world: World) -> None:
+    before = _b_rows(world)
+    for method, path, _ in _routes(world.collector):
+        if method == "GET" or "{" not in path or path.startswith("/api/v1/projects/"):
+            continue  # reads: the test above; projects: server admins only (403 above)
+        url = re.sub(r"\{(\w+)(:path)?\}", lambda match: world.ids[match[1]], path)
+        body = WRITE_BODIES.get((method, path))
+        if path.endswith("/import"):
+            response = world.collector.client.post(
+                url,
+                content=b'{"input": "x"}\n',
+                headers={**_headers(world.keys["a-admin"]), "content-type": "application/x-ndjson"},
+            )
+        else:
+            response = world.collector.client.request(method, url, json=body, headers=_headers(world.keys["a-admin"]))
+        assert response.status_code == 404, (method, path, response.status_code, response.text)
+    assert _b_rows(world) == before
