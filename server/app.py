@@ -57,7 +57,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
         pool = IngestPool(settings.ingest_workers, backend)
         limits = ProjectLimits(settings.ingest_spans_per_second, settings.sql_concurrency)
         app.state.collector = collector = Collector(
-            settings, store, writer, pool, KeyCache(store.access.authenticate), limits
+            settings, store, writer, pool, KeyCache(store.access.authenticate, store.access.project_id), limits
         )
         sweeper = RetentionSweeper(store, settings.retention_check_seconds, collector.count)
         sweeper.start()

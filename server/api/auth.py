@@ -11,6 +11,9 @@ Every route but ``/health`` depends on ``require(role)``, and takes its project 
   without a key acts as an admin of the server's own project; a key, when given, still
   chooses its project and role.
 - A bad key is a 401 whether auth is on or not: a client sending one is misconfigured.
+- ``X-Spanscope-Project`` (what the SDK's ``project`` setting sends) names the project to act
+  on: the key's own (else 403), or any for a server admin (an admin of the server's own
+  project, which a request without a key is while auth is off). An unknown one is a 404.
 - Keys are checked against the database at most every ``CACHE_SECONDS`` per key, so that a
   revoked key stops working within seconds without a query per request.
 """
@@ -36,13 +39,34 @@ _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="spanscope"'}
 
 
 class KeyCache:
-    """``authenticate(key)`` answers, kept ``CACHE_SECONDS``; keyed by the key's hash."""
+    """``authenticate(key)`` answers, kept ``CACHE_SECONDS``; keyed by the key's hash. Project
+    names are resolved to ids the same way (``project_id``)."""
 
-    def __init__(self, authenticate: Callable[[str], Caller | None], seconds: float = CACHE_SECONDS) -> None:
+    def __init__(
+        self,
+        authenticate: Callable[[str], Caller | None],
+        find_project: Callable[[str], str | None],
+        seconds: float = CACHE_SECONDS,
+    ) -> None:
         self._authenticate = authenticate
+        self._find_project = find_project
         self._seconds = seconds
         self._answers: dict[str, tuple[float, Caller | None]] = {}
+        self._projects: dict[str, tuple[float, str | None]] = {}
         self._lock = threading.Lock()
+
+    def project_id(self, name_or_id: str) -> str | None:
+        now = time.monotonic()
+        with self._lock:
+            cached = self._projects.get(name_or_id)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        found = self._find_project(name_or_id)
+        with self._lock:
+            if len(self._projects) > 10_000:
+                self._projects.clear()
+            self._projects[name_or_id] = (now + self._seconds, found)
+        return found
 
     def lookup(self, key: str) -> Caller | None:
         digest = hashlib.sha256(key.encode()).hexdigest()
@@ -91,6 +115,9 @@ def require(role: Role) -> Callable[[Request], Awaitable[Caller]]:
             found = await run_in_threadpool(collector.keys.lookup, key)
         if found is None:
             raise HTTPException(401, "the API key is not valid: unknown, malformed or revoked", _CHALLENGE)
+        requested = request.headers.get("x-spanscope-project")
+        if requested:
+            found = await _chosen_project(request, found, requested.strip())
         if RANK[found.role] < RANK[role]:
             raise HTTPException(403, f"this key's role is {found.role}; this needs {role} or above")
         request.state.caller = found
@@ -98,6 +125,20 @@ def require(role: Role) -> Callable[[Request], Awaitable[Caller]]:
 
     caller.required_role = role  # type: ignore[attr-defined]  # read by the route inventory test
     return caller
+
+
+async def _chosen_project(request: Request, caller: Caller, requested: str) -> Caller:
+    """``X-Spanscope-Project`` (a name or id, as the SDK's ``project`` setting sends it): the
+    caller's own project, or, for a server admin, any project, acted on as its admin."""
+    collector = get_collector(request)
+    project_id = await run_in_threadpool(collector.keys.project_id, requested)
+    if project_id is None:
+        raise HTTPException(404, f"no project {requested!r}")
+    if project_id == caller.project_id:
+        return caller
+    if caller.role == "admin" and caller.project_id == collector.settings.project:
+        return Caller(project_id, "admin", caller.key_id)
+    raise HTTPException(403, f"this key is not for project {requested!r}")
 
 
 def project_of(request: Request) -> str:

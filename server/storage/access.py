@@ -89,6 +89,13 @@ class Access:
             raise NotFoundError("project", name_or_id)
         return next((row for row in found if row["name"] == name_or_id), found[0])
 
+    def project_id(self, name_or_id: str) -> str | None:
+        """The id of the project with this name (else this id); None when there is none."""
+        try:
+            return str(self.project(name_or_id)["id"])
+        except NotFoundError:
+            return None
+
     def create_project(self, name: str) -> Row:
         """A new project; raises ``RefusedError`` for a bad name, ``NameTakenError``."""
         _check_name(name)

@@ -325,3 +325,35 @@ def test_writes_and_deletes_on_another_projects_rows_are_404_and_change_nothing(
             response = world.collector.client.request(method, url, json=body, headers=_headers(world.keys["a-admin"]))
         assert response.status_code == 404, (method, path, response.status_code, response.text)
     assert _b_rows(world) == before
+
+
+def test_the_project_header_switches_projects_for_server_admins_only(world: World) -> None:
+    client, trace_path = world.collector.client, f"/api/v1/traces/{world.ids['trace_id']}"
+
+    def get(key: str, project: str) -> httpx.Response:
+        return client.get(trace_path, headers={**_headers(world.keys[key]), "x-spanscope-project": project})
+
+    assert get("server-admin", "team-b").json()["spans"][0]["name"] == "b-secret"  # by name
+    assert get("server-admin", world.ids["project_id"]).status_code == 200  # or by id
+    assert get("b-read", "team-b").status_code == 200, "a key may name its own project, as the SDK does"
+    refused = get("a-admin", "team-b")
+    assert (refused.status_code, refused.json()["detail"]) == (403, "this key is not for project 'team-b'")
+    unknown = get("server-admin", "team-z")
+    assert (unknown.status_code, unknown.json()["detail"]) == (404, "no project 'team-z'")
+
+
+def test_without_auth_a_local_request_names_its_project(backend: Backend) -> None:
+    store = open_store(backend.url)
+    try:
+        store.access.create_project("checkout")
+    finally:
+        store.close()
+    with running_collector(backend.url, ingest_workers=0) as collector:
+        trace_id = new_trace_id()
+        sent = collector.client.post(
+            "/v1/traces", json=traces_request(span(trace_id, "pay")), headers={"x-spanscope-project": "checkout"}
+        )
+        assert sent.status_code == 200
+        listed = collector.client.get("/api/v1/traces", headers={"x-spanscope-project": "checkout"}).json()["traces"]
+        assert [trace["trace_id"] for trace in listed] == [trace_id]
+        assert collector.client.get("/api/v1/traces").json()["traces"] == [], "not in the server's own project"
