@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ui import client
 from ui.navigation import ALL, TRACES
 
 
@@ -17,6 +18,8 @@ def _land_on_traces() -> None:
 
 
 st.set_page_config(page_title="Spanscope", page_icon="🔭", layout="wide")
+# The project a server admin chose on the Project page; every page's API calls act on it.
+client.use_project(st.session_state.get("project"))
 st.navigation(
     [st.Page(_land_on_traces, title="Spanscope", default=True, visibility="hidden"), *ALL], position="top"
 ).run()

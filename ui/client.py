@@ -8,6 +8,7 @@ and the API key, when the collector wants one, from ``SPANSCOPE_API_KEY``.
 from __future__ import annotations
 
 import os
+import threading
 from typing import Any
 from urllib.parse import quote
 
@@ -47,11 +48,33 @@ def send(method: str, path: str, body: Any = None) -> Any:
 _JSON = {"content-type": "application/json"}
 
 
+# The project this session acts on, when a server admin chose one (ui/views/project.py).
+# Streamlit runs each session's script in its own thread; app.py sets it at every run.
+_session = threading.local()
+
+
+def use_project(project: str | None) -> None:
+    _session.project = project
+
+
+def current_project() -> str | None:
+    """The project chosen for this session (None: the key's own); cached results must carry it
+    in their key, or one project's trace could be served to a session showing another."""
+    project: str | None = getattr(_session, "project", None)
+    return project
+
+
 def _request(method: str, path: str, *, raw: bool = False, **arguments: Any) -> Any:
     """The decoded JSON answer (None when empty), or its bytes when ``raw``."""
+    headers = dict(arguments.get("headers") or {})
     key = os.environ.get("SPANSCOPE_API_KEY")
     if key:  # the collector takes the project (and what the UI may do) from the key
-        arguments["headers"] = {**arguments.get("headers", {}), "authorization": f"Bearer {key}"}
+        headers["authorization"] = f"Bearer {key}"
+    project = getattr(_session, "project", None)
+    if project:
+        headers["x-spanscope-project"] = project
+    if headers:
+        arguments["headers"] = headers
     try:
         response = _pool.request(method, api_url() + path, **arguments)
     except urllib3.exceptions.HTTPError as error:
@@ -228,3 +251,33 @@ def compare_cohorts(filters_a: dict[str, Any], filters_b: dict[str, Any]) -> dic
     params = {f"a.{key}": value for key, value in filters_a.items()} | {f"b.{k}": v for k, v in filters_b.items()}
     result: dict[str, Any] = get("/api/v1/diff/cohorts", params)
     return result
+
+
+def own_project() -> dict[str, Any]:
+    result: dict[str, Any] = get("/api/v1/project")
+    return result
+
+
+def projects() -> list[dict[str, Any]]:
+    """Every project; raises ApiError 403 unless the UI's key is a server admin's."""
+    result: list[dict[str, Any]] = get("/api/v1/projects")["projects"]
+    return result
+
+
+def set_retention(days: int | None) -> dict[str, Any]:
+    result: dict[str, Any] = send("PATCH", "/api/v1/project", {"retention_days": days})
+    return result
+
+
+def keys() -> list[dict[str, Any]]:
+    result: list[dict[str, Any]] = get("/api/v1/keys")["keys"]
+    return result
+
+
+def create_key(role: str, name: str) -> dict[str, Any]:
+    result: dict[str, Any] = send("POST", "/api/v1/keys", {"role": role, "name": name})
+    return result
+
+
+def revoke_key(key_id: str) -> None:
+    send("DELETE", f"/api/v1/keys/{quote(key_id, safe='')}")

@@ -15,9 +15,10 @@ REVIEW = st.Page(_PAGES / "review.py", title="Review", icon="✅", url_path="rev
 DATASETS = st.Page(_PAGES / "datasets.py", title="Datasets", icon="🗂️", url_path="datasets")
 RUNS = st.Page(_PAGES / "runs.py", title="Runs", icon="🧪", url_path="runs")
 COMPARE = st.Page(_PAGES / "compare.py", title="Compare", icon="🔀", url_path="compare")
+PROJECT = st.Page(_PAGES / "project.py", title="Project", icon="🔑", url_path="project")
 TRACE = st.Page(_PAGES / "trace.py", title="Trace", icon="🧵", url_path="trace", visibility="hidden")
 SESSION = st.Page(_PAGES / "session.py", title="Session", icon="💬", url_path="session", visibility="hidden")
-ALL = [TRACES, SESSIONS, OVERVIEW, REVIEW, DATASETS, RUNS, COMPARE, SQL, TRACE, SESSION]
+ALL = [TRACES, SESSIONS, OVERVIEW, REVIEW, DATASETS, RUNS, COMPARE, SQL, PROJECT, TRACE, SESSION]
 
 
 def trace_link(trace_id: str, span_id: str | None = None) -> str:

@@ -22,17 +22,17 @@ from ui.text import one_line, plain
 
 
 @st.cache_data(ttl=15, max_entries=8, show_spinner="Comparing the traces…")
-def _trace_diff(trace_a: str, trace_b: str) -> dict[str, Any]:
+def _trace_diff(trace_a: str, trace_b: str, project: str | None) -> dict[str, Any]:  # project: cache key
     return client.diff_traces(trace_a, trace_b)
 
 
 @st.cache_data(ttl=15, max_entries=8, show_spinner="Comparing the runs…")
-def _run_diff(run_a: str, run_b: str) -> dict[str, Any]:
+def _run_diff(run_a: str, run_b: str, project: str | None) -> dict[str, Any]:
     return client.diff_runs(run_a, run_b)
 
 
 @st.cache_data(ttl=15, max_entries=8, show_spinner="Comparing the cohorts…")
-def _cohort_diff(filters_a: dict[str, str], filters_b: dict[str, str]) -> dict[str, Any]:
+def _cohort_diff(filters_a: dict[str, Any], filters_b: dict[str, Any], project: str | None) -> dict[str, Any]:
     return client.compare_cohorts(filters_a, filters_b)
 
 
@@ -49,7 +49,7 @@ def _traces(trace_a: str, trace_b: str) -> None:
         if params.get("example"):
             st.caption(plain(f"Example {params['example']}: its trace in run A against its trace in run B.", 300))
     try:
-        diff = _trace_diff(trace_a, trace_b)
+        diff = _trace_diff(trace_a, trace_b, client.current_project())
     except client.ApiError as error:
         st.error(plain(error, 500))
         return
@@ -64,7 +64,7 @@ def _traces(trace_a: str, trace_b: str) -> None:
 
 def _runs(run_a: str, run_b: str) -> None:
     try:
-        diff = _run_diff(run_a, run_b)
+        diff = _run_diff(run_a, run_b, client.current_project())
     except client.ApiError as error:
         st.error(plain(error, 500))
         return
@@ -98,7 +98,7 @@ def _cohorts(current: tuple[dict[str, str], dict[str, str]]) -> None:
         return
     try:
         # ``since`` becomes ``start_after`` now, as on Traces: the window moves with the clock.
-        diff = _cohort_diff(api_filters(current[0]), api_filters(current[1]))
+        diff = _cohort_diff(api_filters(current[0]), api_filters(current[1]), client.current_project())
     except client.ApiError as error:
         st.error(plain(error, 500))
         return

@@ -17,12 +17,12 @@ FULL_TEXT_TURNS = 50  # turns whose whole root input/output is fetched; later on
 
 
 @st.cache_data(ttl=15, max_entries=16, show_spinner=False)
-def _load(session_id: str) -> dict[str, Any]:
+def _load(session_id: str, project: str | None) -> dict[str, Any]:  # project: in the cache key
     return client.get_session(session_id)
 
 
 @st.cache_data(ttl=60, max_entries=512, show_spinner=False)
-def _root_span(trace_id: str, span_id: str) -> dict[str, Any] | None:
+def _root_span(trace_id: str, span_id: str, project: str | None) -> dict[str, Any] | None:
     try:
         return client.get_span(trace_id, span_id)
     except client.ApiError:
@@ -47,7 +47,7 @@ def _readable(text: str | None) -> str:
 def _turn(number: int, trace: dict[str, Any]) -> None:
     root = None
     if number <= FULL_TEXT_TURNS and trace.get("root_span_id"):
-        root = _root_span(trace["trace_id"], trace["root_span_id"])
+        root = _root_span(trace["trace_id"], trace["root_span_id"], client.current_project())
     asked = _readable(root.get("input") if root else trace.get("input_preview"))
     answered = _readable(root.get("output") if root else trace.get("output_preview"))
     with st.chat_message("user"):
@@ -70,7 +70,8 @@ def _turn(number: int, trace: dict[str, Any]) -> None:
 
 
 def main() -> None:
-    found = chosen_item("session", SESSIONS, _load)
+    project = client.current_project()
+    found = chosen_item("session", SESSIONS, lambda session_id: _load(session_id, project))
     if found is None:
         return
     session_id, data = found

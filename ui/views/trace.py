@@ -24,7 +24,7 @@ from ui.text import cost, count, duration, moment, plain
 
 
 @st.cache_resource(ttl=15, max_entries=4, show_spinner="Loading the trace…")
-def _load(trace_id: str) -> dict[str, Any]:
+def _load(trace_id: str, project: str | None) -> dict[str, Any]:  # project: in the cache key
     # cache_resource, not cache_data: no copy per rerun (a 10,000-span trace is tens of MB).
     # Callers must not change what it returns.
     return client.get_trace(trace_id)
@@ -107,7 +107,10 @@ def _selected_id(rows: list[tree.TreeRow], picked: int | None, view: tree.TreeVi
 
 
 def main() -> None:
-    found = chosen_item("trace", TRACES, _load, normalise=lambda text: text.strip().lower())
+    project = client.current_project()
+    found = chosen_item(
+        "trace", TRACES, lambda trace_id: _load(trace_id, project), normalise=lambda text: text.strip().lower()
+    )
     if found is None:
         return
     trace_id, data = found
