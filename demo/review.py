@@ -10,6 +10,7 @@ the SDK does not manage, through the collector's API, as the UI's users create t
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -55,12 +56,12 @@ class ReviewError(RuntimeError):
 
 
 def _call(method: str, url: str, body: dict[str, Any] | None = None) -> tuple[int, Any]:
-    response = _http.request(
-        method,
-        url,
-        body=None if body is None else json.dumps(body).encode(),
-        headers={"Content-Type": "application/json"},
-    )
+    headers = {"Content-Type": "application/json"}
+    key = os.environ.get("SPANSCOPE_API_KEY")  # the key the SDK sends too, when the collector wants one
+    if key:
+        headers["Authorization"] = f"Bearer {key}"
+    encoded = None if body is None else json.dumps(body).encode()
+    response = _http.request(method, url, body=encoded, headers=headers)
     return response.status, json.loads(response.data) if response.data else None
 
 

@@ -105,13 +105,18 @@ def up(
     port: Annotated[int | None, typer.Option(help="Collector port (default 4318).")] = None,
     ui_port: Annotated[int, typer.Option(help="UI port.")] = 8501,
     demo: Annotated[bool, typer.Option(help="Send the demo application's traces first (once per database).")] = False,
+    auth: Annotated[
+        bool | None, typer.Option("--auth/--no-auth", help="Require API keys; the UI gets a local admin key.")
+    ] = None,
 ) -> None:
     """Run the collector and the UI together; Ctrl-C stops both."""
     from server.up import UpOptions, run
 
-    settings = _server_settings(database_url=db, port=port)
+    settings = _server_settings(database_url=db, port=port, auth=auth)
     _prepare_database_path(settings.database_url)
-    options = UpOptions(settings.database_url, settings.host, settings.port, ui_port, demo)
+    options = UpOptions(
+        settings.database_url, settings.host, settings.port, ui_port, demo, settings.auth, settings.project
+    )
     raise typer.Exit(run(options, typer.echo))
 
 

@@ -3,7 +3,8 @@
 Both are started, watched and stopped as one: Ctrl-C or SIGTERM stops both cleanly (the
 collector folds and checkpoints DuckDB on its way out), and if either exits on its own the
 other is stopped too. With ``--demo`` the demo application's traces are sent once the
-collector is up, unless its database already holds them.
+collector is up, unless its database already holds them. With ``--auth`` the collector
+requires API keys, and the UI (and the demo) get a local admin key made for this run.
 """
 
 from __future__ import annotations
@@ -33,6 +34,28 @@ class UpOptions:
     port: int
     ui_port: int
     demo: bool
+    auth: bool = False
+    project: str = "default"  # the server's own project: the local admin key's
+
+
+UI_KEY_NAME = "spanscope up (UI)"
+
+
+def local_admin_key(database_url: str, project: str) -> str:
+    """A new admin key for the UI of this run; the previous runs' are revoked. Made before the
+    collector starts, as DuckDB lets one process at a time open the file."""
+    from server.storage import migrate, open_store
+
+    migrate.upgrade(database_url)
+    store = open_store(database_url)
+    try:
+        store.access.ensure_project(project)
+        for row in store.access.list_keys(project):
+            if row["name"] == UI_KEY_NAME and row["revoked_at"] is None:
+                store.access.revoke_key(row["id"])
+        return store.access.create_key(project, "admin", UI_KEY_NAME)[0]
+    finally:
+        store.close()
 
 
 class StartupError(Exception):
@@ -76,8 +99,9 @@ def _wait_until(ready: Callable[[], bool], process: subprocess.Popen[bytes], wha
         time.sleep(0.2)
 
 
-def demo_loaded(api_url: str) -> bool:
-    response = _http.request("GET", f"{api_url}/api/v1/traces", fields={"tag": "demo", "limit": "1"})
+def demo_loaded(api_url: str, key: str | None = None) -> bool:
+    headers = {"authorization": f"Bearer {key}"} if key else None
+    response = _http.request("GET", f"{api_url}/api/v1/traces", fields={"tag": "demo", "limit": "1"}, headers=headers)
     return response.status == 200 and bool(orjson.loads(response.data)["traces"])
 
 
@@ -103,21 +127,23 @@ def run(options: UpOptions, say: Callable[[str], None]) -> int:
     def on_signal(number: int, _frame: FrameType | None) -> None:
         stopping.append(number)
 
+    key = local_admin_key(options.database_url, options.project) if options.auth else None
     previous = {number: signal.signal(number, on_signal) for number in (signal.SIGINT, signal.SIGTERM)}
     collector_command = [*_spanscope(), "server", "--db", options.database_url, "--host", options.host]
+    collector_command += ["--auth"] if options.auth else []
     collector = subprocess.Popen([*collector_command, "--port", str(options.port)])
     processes = [collector]
     try:
         _wait_until(lambda: _ok(f"{api_url}/health") or bool(stopping), collector, "collector", 120)
-        environment = {**os.environ, "SPANSCOPE_API_URL": api_url}
+        environment = {**os.environ, "SPANSCOPE_API_URL": api_url} | ({"SPANSCOPE_API_KEY": key} if key else {})
         ui = subprocess.Popen(_ui_command(options), env=environment, stdout=subprocess.DEVNULL)
         processes.append(ui)
         if options.demo and not stopping:
-            if demo_loaded(api_url):
+            if demo_loaded(api_url, key):
                 say("The demo's traces are already in this database; not sending them again.")
             else:
                 say("Loading the demo…")
-                demo = subprocess.Popen([*_spanscope(), "demo", "--endpoint", api_url])
+                demo = subprocess.Popen([*_spanscope(), "demo", "--endpoint", api_url], env=environment)
                 processes.append(demo)  # stopped with the others if we are
                 while demo.poll() is None and not stopping:
                     time.sleep(0.2)
@@ -128,6 +154,8 @@ def run(options: UpOptions, say: Callable[[str], None]) -> int:
                         raise StartupError(f"the demo failed with status {demo.returncode}")
         _wait_until(lambda: _ok(f"{ui_url}/_stcore/health") or bool(stopping), ui, "UI", 120)
         if not stopping:
+            if key:
+                say("Auth is on: applications need an API key (spanscope keys create, or the UI's Project page).")
             say(f"Spanscope is up.\n  UI:   {ui_url}\n  OTLP: {api_url}/v1/traces\nPress Ctrl-C to stop.")
         while not stopping and all(process.poll() is None for process in processes):
             time.sleep(0.2)

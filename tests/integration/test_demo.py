@@ -288,3 +288,28 @@ def test_spanscope_demo_refuses_when_no_collector_listens() -> None:
     assert result.returncode == 1
     assert f"no collector is listening at http://127.0.0.1:{port}" in result.stderr
     assert "Sent" not in result.stdout
+
+
+def test_spanscope_demo_sends_with_an_api_key_when_the_collector_wants_one(tmp_path: Path) -> None:
+    from server.storage import migrate, open_store
+
+    url = f"duckdb:///{tmp_path / 's.duckdb'}"
+    migrate.upgrade(url)
+    store = open_store(url)
+    try:
+        project = store.access.create_project("demo-team")["id"]
+        key = store.access.create_key(project, "admin", "demo")[0]
+    finally:
+        store.close()
+    with running_collector(url, auth=True) as collector:
+        command = [str(SPANSCOPE), "demo", "--endpoint", collector.url, "--sessions", "1", "--long-traces", "0"]
+        environment = {**os.environ, "SPANSCOPE_API_KEY": key}
+        result = subprocess.run(
+            [*command, "--pace", "0.05"], capture_output=True, text=True, timeout=120, env=environment, check=False
+        )
+        assert result.returncode == 0, result.stderr
+        headers = {"authorization": f"Bearer {key}"}
+        listed = collector.client.get("/api/v1/traces", params={"tag": "demo"}, headers=headers).json()["traces"]
+        assert listed, "the demo's traces are in the key's project"
+        runs = collector.client.get("/api/v1/runs", headers=headers).json()["runs"]
+        assert len(runs) == 2

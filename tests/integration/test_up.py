@@ -115,3 +115,32 @@ def test_ctrl_c_while_the_demo_loads_stops_cleanly(tmp_path: Path) -> None:
     assert "demo failed" not in output
     assert output.strip().endswith("Stopped.")
     assert _all_gone(children), "a child outlived spanscope up"
+
+
+def test_with_auth_the_ui_gets_a_local_admin_key_and_the_api_wants_one(tmp_path: Path) -> None:
+    from server.storage import open_store
+    from server.up import UI_KEY_NAME
+
+    api_port, ui_port = free_port(), free_port()
+    database = f"duckdb:///{tmp_path / 's.duckdb'}"
+    command = [str(SPANSCOPE), "up", "--auth", "--db", database, "--port", str(api_port), "--ui-port", str(ui_port)]
+    for _ in range(2):  # a second run revokes the first run's UI key
+        with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as process:
+            lines = []
+            for line in process.stdout or []:
+                lines.append(line)
+                if line.startswith("Spanscope is up."):
+                    break
+            assert any(line.startswith("Auth is on") for line in lines), lines
+            refused = httpx.get(f"http://127.0.0.1:{api_port}/api/v1/traces")
+            assert refused.status_code == 401
+            assert httpx.get(f"http://127.0.0.1:{ui_port}/_stcore/health").status_code == 200
+            process.send_signal(signal.SIGTERM)
+            assert process.wait(60) == 0
+    store = open_store(database)
+    try:
+        keys = [row for row in store.access.list_keys("default") if row["name"] == UI_KEY_NAME]
+    finally:
+        store.close()
+    assert len(keys) == 2 and [row["revoked_at"] is None for row in keys].count(True) == 1
+    assert all(row["role"] == "admin" for row in keys)
