@@ -53,7 +53,7 @@ def run_query(store: Store, query: str, project_id: str, limit: int, time_limit_
     or ``TransientStorageError``."""
     started = time.monotonic()
     tree = prepare(query, project_id)
-    fetched = _run(store, tree, limit + 1, time_limit_s)
+    fetched = _run(store, tree, project_id, limit + 1, time_limit_s)
     names_and_types, rows = fetched
     columns = [Column(name, neutral_type(kind)) for name, kind in names_and_types]
     kinds = [column.type for column in columns]
@@ -65,7 +65,7 @@ def run_query(store: Store, query: str, project_id: str, limit: int, time_limit_
     )
 
 
-def _run(store: Store, tree: exp.Expr, max_rows: int, time_limit_s: float) -> Fetched:
+def _run(store: Store, tree: exp.Expr, project_id: str, max_rows: int, time_limit_s: float) -> Fetched:
     # comments=False: sqlglot writes a line comment back as /* ... */ (escaping "*/" in it); with
     # no comments in the text the database runs, none can hide or end a statement.
     # Two concrete stores, so isinstance rather than the backend name: each runner needs its
@@ -73,5 +73,5 @@ def _run(store: Store, tree: exp.Expr, max_rows: int, time_limit_s: float) -> Fe
     if isinstance(store, DuckDBStore):
         return run_duckdb(store, tree.sql(dialect="duckdb", comments=False), max_rows, time_limit_s)
     if isinstance(store, PostgresStore):
-        return run_postgres(store, tree.sql(dialect="postgres", comments=False), max_rows, time_limit_s)
+        return run_postgres(store, tree.sql(dialect="postgres", comments=False), project_id, max_rows, time_limit_s)
     raise SqlFailedError(f"SQL is not supported on {type(store).__name__}")

@@ -1,5 +1,6 @@
 """Run a checked query on Postgres: one READ ONLY transaction, rolled back, with the time limit
-(``statement_timeout``), a search path of the views' schema only (``pg_catalog`` is searched
+(``statement_timeout``), as the project's own role (``server.sql.roles``: row-level security
+keeps it to its project's rows), a search path of the views' schema only (``pg_catalog`` is searched
 implicitly, the policy keeps its names out), and memory capped in two parts:
 
 - ``work_mem`` (64MB) caps each sort or hash (hashes get ``hash_mem_multiplier`` times it);
@@ -19,11 +20,13 @@ from typing import Any
 
 import psycopg
 from psycopg import errors as pg_errors
+from psycopg import sql as psql
 
 from server.storage.base import TransientStorageError
 from server.storage.postgres import PostgresStore
 
 from .errors import SqlFailedError, SqlTimeoutError
+from .roles import project_role
 from .scope import SCHEMA
 
 WORK_MEM = "64MB"
@@ -32,9 +35,10 @@ TEMP_FILE_LIMIT = "1GB"
 Fetched = tuple[list[tuple[str, str]], list[tuple[Any, ...]]]
 
 
-def run_postgres(store: PostgresStore, sql: str, max_rows: int, time_limit_s: float) -> Fetched:
+def run_postgres(store: PostgresStore, sql: str, project_id: str, max_rows: int, time_limit_s: float) -> Fetched:
     with store.engine.connect() as connection:
         driver: psycopg.Connection[Any] = connection.connection.driver_connection  # type: ignore[assignment]
+        role = project_role(driver, driver.info.dbname, project_id)  # committed on its own, when made
         transaction = connection.begin()
         try:
             driver.execute("SET TRANSACTION READ ONLY")
@@ -42,6 +46,9 @@ def run_postgres(store: PostgresStore, sql: str, max_rows: int, time_limit_s: fl
             driver.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
             driver.execute(_cap_temp_files(driver), (TEMP_FILE_LIMIT,))
             driver.execute(f"SET LOCAL search_path = {SCHEMA}")
+            if role is not None:  # the database confines the query to the project's rows too; last,
+                # as the caps above may need the collector's own privileges to set
+                driver.execute(psql.SQL("SET LOCAL ROLE {}").format(psql.Identifier(role)))
             with driver.cursor(name="spanscope_sql") as cursor:
                 cursor.execute(sql.encode())
                 rows = cursor.fetchmany(max_rows)

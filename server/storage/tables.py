@@ -36,6 +36,16 @@ project_retention = sa.Table(
     sa.Column("days", sa.Integer(), nullable=False),
 )
 
+# Postgres only (revision 6cb9763a8387): the role user SQL runs as for each project, which the
+# row-level security policies read. ``project`` is a project id; it is not called project_id,
+# so that deleting a project (server.storage.access) does not look for it on DuckDB.
+sql_project_roles = sa.Table(
+    "sql_project_roles",
+    metadata,
+    sa.Column("role_name", sa.Text(), primary_key=True),
+    sa.Column("project", sa.Text(), nullable=False),
+)
+
 # API keys (docs/security.md): the key itself is never stored, only its SHA-256.
 api_keys = sa.Table(
     "api_keys",
