@@ -1,7 +1,8 @@
-"""POST /api/v1/sql on both backends, over real sockets: ordinary queries give the same answer
-on DuckDB and Postgres, no query reaches another project, every adversarial query is refused
-with its construct named or stopped at a limit, the database is left as it was, and the
-collector keeps answering while a query runs to its time limit."""
+"""POST /api/v1/sql on both backends, over real sockets, with auth on and a read key of the
+data's project: ordinary queries give the same answer on DuckDB and Postgres, no query reaches
+another project, every adversarial query is refused with its construct named or stopped at a
+limit, the database is left as it was, and the collector keeps answering while a query runs to
+its time limit."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import pytest
 import sqlalchemy as sa
 
 from server.sql import run_postgres
+from server.storage import open_store
 from server.storage.urls import engine_url
 from tests.integration import sql_views_data
 from tests.integration.collector_helpers import RunningCollector, new_trace_id, running_collector, span, traces_request
@@ -26,11 +28,21 @@ TIME_LIMIT_S = 1.0
 TABLES = ("spans", "traces", "span_log_messages")
 
 
+def read_key(url: str) -> str:
+    """A read key of the project the stored data is in (the other project's rows must stay hidden)."""
+    store = open_store(url)
+    try:
+        return store.access.create_key("default", "read", "sql tests")[0]
+    finally:
+        store.close()
+
+
 @pytest.fixture(scope="module", params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
 def collector(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningCollector]:
     url = sql_views_data.stored_database(request.param, tmp_path_factory, request)
-    with running_collector(url, ingest_workers=0, sql_time_limit=TIME_LIMIT_S) as running:
+    with running_collector(url, ingest_workers=0, sql_time_limit=TIME_LIMIT_S, auth=True) as running:
         running.app.state.test_url = url
+        running.client.headers["authorization"] = f"Bearer {read_key(url)}"
         yield running
 
 
@@ -252,8 +264,9 @@ def postgres_collector(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[RunningCollector]:
     url = sql_views_data.stored_database("postgres", tmp_path_factory, request)
-    with running_collector(url, ingest_workers=0) as running:
+    with running_collector(url, ingest_workers=0, auth=True) as running:
         running.app.state.test_url = url
+        running.client.headers["authorization"] = f"Bearer {read_key(url)}"
         yield running
 
 
