@@ -2,7 +2,8 @@
 
 Every page calls these functions; each returns the API's JSON or raises ``ApiError`` with a
 message fit to show. The base URL comes from ``SPANSCOPE_API_URL`` (``spanscope up`` sets it),
-and the API key, when the collector wants one, from ``SPANSCOPE_API_KEY``.
+and the API key, when the collector wants one, from what the browser session typed, else
+``SPANSCOPE_API_KEY``.
 """
 
 from __future__ import annotations
@@ -57,6 +58,21 @@ def use_project(project: str | None) -> None:
     _session.project = project
 
 
+def use_key(key: str | None) -> None:
+    """The API key this browser session typed (app.py); SPANSCOPE_API_KEY when it typed none."""
+    _session.key = key
+
+
+def key_refused() -> ApiError | None:
+    """The 401 the collector answers without a (valid) key, or None when the key is good."""
+    try:
+        get("/api/v1/project")
+    except ApiError as error:
+        if error.status == 401:
+            return error
+    return None
+
+
 def current_project() -> str | None:
     """The project chosen for this session (None: the key's own); cached results must carry it
     in their key, or one project's trace could be served to a session showing another."""
@@ -67,7 +83,7 @@ def current_project() -> str | None:
 def _request(method: str, path: str, *, raw: bool = False, **arguments: Any) -> Any:
     """The decoded JSON answer (None when empty), or its bytes when ``raw``."""
     headers = dict(arguments.get("headers") or {})
-    key = os.environ.get("SPANSCOPE_API_KEY")
+    key = getattr(_session, "key", None) or os.environ.get("SPANSCOPE_API_KEY")
     if key:  # the collector takes the project (and what the UI may do) from the key
         headers["authorization"] = f"Bearer {key}"
     project = getattr(_session, "project", None)
