@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
 from datetime import date, datetime
 from pathlib import Path
@@ -28,15 +29,19 @@ class RequestFailed(Exception):  # noqa: N818 - the message is shown as it is
 
 
 def call(method: str, endpoint: str, path: str, **options: Any) -> urllib3.BaseHTTPResponse:
-    """The collector's 200 answer to one request (``options`` as for ``urllib3.request``);
-    raises ``RequestFailed`` with the collector's message otherwise. Shared by ``spanscope
+    """The collector's 2xx answer to one request (``options`` as for ``urllib3.request``), sent
+    with ``SPANSCOPE_API_KEY`` when it is set; raises ``RequestFailed`` with the collector's
+    message otherwise. Shared by ``spanscope
     export`` (``server.export_client``)."""
+    key = os.environ.get("SPANSCOPE_API_KEY")  # as the SDK reads it: needed when auth is on
+    if key:
+        options["headers"] = {**(options.get("headers") or {}), "authorization": f"Bearer {key}"}
     try:
         response = urllib3.request(method, endpoint.rstrip("/") + path, timeout=120, retries=False, **options)
     except urllib3.exceptions.HTTPError as error:
         reason = f"no collector answered at {endpoint} ({type(error).__name__}); start one with `spanscope up`"
         raise RequestFailed(reason) from None
-    if response.status != 200:
+    if not 200 <= response.status < 300:
         try:
             detail = orjson.loads(response.data).get("detail")
         except (orjson.JSONDecodeError, AttributeError):

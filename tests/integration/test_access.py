@@ -120,7 +120,7 @@ def test_the_projects_and_keys_commands(tmp_path: Path) -> None:
     revoked = run("keys", "revoke", key_id, database=database)
     assert revoked.returncode == 0 and "revoked key" in revoked.stdout
     deleted = run("projects", "delete", "team-a", "--yes", database=database)
-    assert deleted.returncode == 0 and "1 api_keys" in deleted.stdout
+    assert deleted.returncode == 0 and "and all of its data: 1 project_retention, 1 api_keys" in deleted.stdout
     assert "team-a" not in run("projects", "list", database=database).stdout
 
     store = open_store(f"duckdb:///{database}")
@@ -129,3 +129,28 @@ def test_the_projects_and_keys_commands(tmp_path: Path) -> None:
         assert store.access.projects()[0]["created_at"] <= datetime.now(timezone.utc)
     finally:
         store.close()
+
+
+def test_the_commands_through_a_running_collectors_admin_api(tmp_path: Path) -> None:
+    from tests.integration.collector_helpers import running_collector
+
+    url = f"duckdb:///{tmp_path / 's.duckdb'}"
+    with running_collector(url, ingest_workers=0) as collector:  # auth off: a local server admin
+
+        def api(*arguments: str) -> subprocess.CompletedProcess[str]:
+            command = [str(SPANSCOPE), *arguments, "--endpoint", collector.url]
+            return subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
+
+        assert api("projects", "create", "team-a").returncode == 0
+        created = api("keys", "create", "--project", "team-a", "--role", "read")
+        assert created.returncode == 0, created.stderr
+        key = created.stdout.splitlines()[-1]
+        headers = {"authorization": f"Bearer {key}"}
+        assert collector.client.get("/api/v1/project", headers=headers).json()["name"] == "team-a"
+        assert key[4:20] in api("keys", "list").stdout
+        assert api("keys", "revoke", key[4:20]).returncode == 0
+        assert api("projects", "retention", "team-a", "7").stdout.strip() == "project team-a keeps its traces 7 days"
+        missing = api("keys", "create", "--project", "team-b", "--role", "read")
+        assert (missing.returncode, missing.stderr.strip()) == (1, "error: no project 'team-b'")
+        assert api("projects", "delete", "team-a", "--yes").returncode == 0
+        assert [row["name"] for row in collector.client.get("/api/v1/projects").json()["projects"]] == ["default"]
