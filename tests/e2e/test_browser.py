@@ -47,13 +47,15 @@ def test_a_first_visit_to_the_demo(platform: Platform, page: tuple[Any, Watch]) 
     assert browser_page.url.endswith("/traces"), "the root URL lands on Traces"
     _settled(browser_page)
 
-    # Filter to the failures, as a user hunting the bad call would.
+    # Filter to the customers' failures (not the evaluation's), as a user hunting the bad call would.
     browser_page.get_by_label("Status").click()
     browser_page.get_by_role("option", name="with errors").click()
+    browser_page.get_by_text("More filters").click()
+    browser_page.get_by_label("Tag").fill("demo")
     browser_page.get_by_role("button", name="Apply").click()
     browser_page.wait_for_url("**/traces?*status=error*", timeout=TIMEOUT_MS)
     _settled(browser_page)
-    failing = api(platform, "/api/v1/traces", status="error", limit=1)["traces"]
+    failing = api(platform, "/api/v1/traces", status="error", tag="demo", limit=1)["traces"]
     assert failing, "the demo has failed traces"
 
     _click_row(browser_page, 0, 0)
@@ -61,10 +63,11 @@ def test_a_first_visit_to_the_demo(platform: Platform, page: tuple[Any, Watch]) 
     browser_page.get_by_role("heading", name=failing[0]["name"]).first.wait_for(timeout=TIMEOUT_MS)
     _settled(browser_page)
 
-    # Select the trace's first LLM call in the tree and read its conversation.
+    # Select the trace's first LLM call that answered (a rate-limited attempt has no answer) and
+    # read its conversation.
     roots = api(platform, f"/api/v1/traces/{failing[0]['trace_id']}")["spans"]
     tree_rows = rows(roots, TreeView())
-    llm_row = next(index for index, row in enumerate(tree_rows) if row.kind == "llm")
+    llm_row = next(index for index, row in enumerate(tree_rows) if row.kind == "llm" and not row.failed)
     _click_row(browser_page, 0, llm_row)
     browser_page.wait_for_url(f"**span={tree_rows[llm_row].key}*", timeout=TIMEOUT_MS)
     browser_page.locator('[data-testid="stChatMessage"]').first.wait_for(timeout=TIMEOUT_MS)
