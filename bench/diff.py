@@ -28,20 +28,11 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the OTLP/JSON span builder of the tests
 
 from ingest import ROOT, SPANSCOPE, _database_url, _drop_database, _free_port, _wait_healthy
 
-T0_NS = 1_767_225_600_000_000_000
-
-
-def _value(value: Any) -> dict[str, Any]:
-    if isinstance(value, bool):
-        return {"boolValue": value}
-    if isinstance(value, int):
-        return {"intValue": str(value)}
-    if isinstance(value, float):
-        return {"doubleValue": value}
-    return {"stringValue": str(value)}
+from tests.integration.collector_helpers import T0_NS, span
 
 
 def _span(
@@ -49,18 +40,15 @@ def _span(
 ) -> dict[str, Any]:
     """One OTLP/JSON span; ``at`` is its start (ms after T0) and its attributes."""
     start_ms, attributes = at
-    built = {
-        "traceId": trace_id,
-        "spanId": f"{span_id:016x}",
-        "name": name,
-        "kind": 1,
-        "startTimeUnixNano": str(T0_NS + int(start_ms * 1e6)),
-        "endTimeUnixNano": str(T0_NS + int((start_ms + 5) * 1e6)),
-        "attributes": [{"key": key, "value": _value(value)} for key, value in attributes.items()],
-    }
-    if parent is not None:
-        built["parentSpanId"] = f"{parent:016x}"
-    return built
+    return span(
+        trace_id,
+        name,
+        span_id=f"{span_id:016x}",
+        parent=None if parent is None else f"{parent:016x}",
+        start_ns=T0_NS + int(start_ms * 1e6),
+        duration_ms=5,
+        attributes=attributes,
+    )
 
 
 def agent_trace(trace_id: str, spans: int, version: int) -> dict[str, Any]:

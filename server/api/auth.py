@@ -26,6 +26,7 @@ import hashlib
 import threading
 import time
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from fastapi import HTTPException, Request
 from starlette.concurrency import run_in_threadpool
@@ -38,9 +39,32 @@ CACHE_SECONDS = 2.0
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="spanscope"'}
 
 
+class _Answers:
+    """Answers of ``ask`` kept ``seconds`` each (None answers too), at most 10,000 of them."""
+
+    def __init__(self, ask: Callable[[str], Any], seconds: float) -> None:
+        self._ask = ask
+        self._seconds = seconds
+        self._kept: dict[str, tuple[float, Any]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, question: str, cache_key: str) -> Any:
+        now = time.monotonic()
+        with self._lock:
+            kept = self._kept.get(cache_key)
+        if kept is not None and kept[0] > now:
+            return kept[1]
+        answer = self._ask(question)
+        with self._lock:
+            if len(self._kept) > 10_000:  # many different bad keys or names: forget rather than grow
+                self._kept.clear()
+            self._kept[cache_key] = (now + self._seconds, answer)
+        return answer
+
+
 class KeyCache:
-    """``authenticate(key)`` answers, kept ``CACHE_SECONDS``; keyed by the key's hash. Project
-    names are resolved to ids the same way (``project_id``)."""
+    """``authenticate(key)`` answers, kept ``CACHE_SECONDS`` and keyed by the key's hash (the
+    key itself is kept nowhere); project names resolved to ids the same way."""
 
     def __init__(
         self,
@@ -48,39 +72,16 @@ class KeyCache:
         find_project: Callable[[str], str | None],
         seconds: float = CACHE_SECONDS,
     ) -> None:
-        self._authenticate = authenticate
-        self._find_project = find_project
-        self._seconds = seconds
-        self._answers: dict[str, tuple[float, Caller | None]] = {}
-        self._projects: dict[str, tuple[float, str | None]] = {}
-        self._lock = threading.Lock()
-
-    def project_id(self, name_or_id: str) -> str | None:
-        now = time.monotonic()
-        with self._lock:
-            cached = self._projects.get(name_or_id)
-        if cached is not None and cached[0] > now:
-            return cached[1]
-        found = self._find_project(name_or_id)
-        with self._lock:
-            if len(self._projects) > 10_000:
-                self._projects.clear()
-            self._projects[name_or_id] = (now + self._seconds, found)
-        return found
+        self._callers = _Answers(authenticate, seconds)
+        self._projects = _Answers(find_project, seconds)
 
     def lookup(self, key: str) -> Caller | None:
-        digest = hashlib.sha256(key.encode()).hexdigest()
-        now = time.monotonic()
-        with self._lock:
-            cached = self._answers.get(digest)
-        if cached is not None and cached[0] > now:
-            return cached[1]
-        caller = self._authenticate(key)
-        with self._lock:
-            if len(self._answers) > 10_000:  # many different bad keys: forget rather than grow
-                self._answers.clear()
-            self._answers[digest] = (now + self._seconds, caller)
+        caller: Caller | None = self._callers.get(key, hashlib.sha256(key.encode()).hexdigest())
         return caller
+
+    def project_id(self, name_or_id: str) -> str | None:
+        found: str | None = self._projects.get(name_or_id, name_or_id)
+        return found
 
 
 def presented_key(request: Request) -> str | None:
