@@ -39,20 +39,40 @@ def project_role(driver: psycopg.Connection[Any], database: str, project_id: str
     """The project's role, made when missing (in its own transaction); None when the collector's
     role may not make roles, or the database predates row-level security."""
     key = f"{database}\x00{project_id}"
-    with _lock:
-        if key in _made:
-            return _made[key]
     name = role_name(project_id)
+    with _lock:
+        known = key in _made
+        if known and _made[key] is None:
+            return None  # this role may not make roles: no use asking again
     try:
         with driver.transaction():
+            # Cheap, and needed even when this process made the role: a migration run since
+            # (downgrade and upgrade) recreates the views' schema without the role's grants.
+            if known and _ready(driver, name):
+                return name
             _make(driver, name, project_id)
         made: str | None = name
-    except (psycopg.errors.InsufficientPrivilege, psycopg.errors.UndefinedTable) as error:
+    except psycopg.errors.InsufficientPrivilege as error:
         logger.warning("spanscope: SQL is confined by the syntax tree only, not by row-level security: %s", error)
         made = None
+    except psycopg.errors.UndefinedTable:
+        return None  # the database is not migrated to row-level security (yet): ask again next time
     with _lock:
         _made[key] = made
     return made
+
+
+def _ready(driver: psycopg.Connection[Any], name: str) -> bool:
+    try:
+        with driver.transaction():  # a savepoint: a role dropped since must not abort the rest
+            found = driver.execute(
+                "SELECT has_schema_privilege(%s, 'sql_v1', 'USAGE')"
+                " AND EXISTS (SELECT 1 FROM sql_project_roles WHERE role_name = %s)",
+                (name, name),
+            ).fetchone()
+    except psycopg.errors.UndefinedObject:
+        return False
+    return bool(found and found[0])
 
 
 def _make(driver: psycopg.Connection[Any], name: str, project_id: str) -> None:
