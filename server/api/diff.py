@@ -95,7 +95,7 @@ def _cohort_filters(request: Request) -> tuple[dict[str, TraceFilter], int]:
                 f"{side}.{'.'.join(str(part) for part in item['loc'])}: {item['msg']}" for item in error.errors()
             ]
             raise HTTPException(422, "; ".join(problems)) from None
-        filters[side] = TraceFilter(**query.model_dump(exclude={"limit", "cursor"}))
+        filters[side] = query.filters()
     return filters, limit
 
 

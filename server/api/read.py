@@ -61,6 +61,10 @@ class TraceQuery(BaseModel):
             raise ValueError("order_by_score needs score_name: the score to order by")
         return self
 
+    def filters(self) -> TraceFilter:
+        """The store's filter: every field but the paging ones."""
+        return TraceFilter(**self.model_dump(exclude={"limit", "cursor"}))
+
 
 @router.get(
     "/traces",
@@ -70,7 +74,7 @@ class TraceQuery(BaseModel):
 )
 async def list_traces(request: Request, query: Annotated[TraceQuery, Query()]) -> Any:
     collector = get_collector(request)
-    filters = TraceFilter(**query.model_dump(exclude={"limit", "cursor"}))
+    filters = query.filters()
     try:
         page = await run_in_threadpool(
             collector.store.list_traces, project_of(request), filters, query.limit, query.cursor
